@@ -1,0 +1,81 @@
+"""The ``cyberframe`` command line (DESIGN.md §5).
+
+Exit codes: 0 fine, 1 validation found violations, 2 bad input or usage.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+import click
+
+from . import __version__
+
+
+def _progress(message: str) -> None:
+    click.echo(f"[{time.strftime('%H:%M:%S')}] {message}", err=True)
+
+
+def _table(headers: list[str], rows: list[list[object]]) -> str:
+    """A plain text table, numbers right-aligned, for people in a terminal."""
+    cells = [[str(c) for c in row] for row in rows]
+    widths = [max(len(h), *(len(r[i]) for r in cells)) if cells else len(h) for i, h in enumerate(headers)]
+    numeric = [all(isinstance(row[i], int) for row in rows) and rows for i in range(len(headers))]
+
+    def line(values: list[str]) -> str:
+        return "  ".join(
+            v.rjust(w) if numeric[i] else v.ljust(w) for i, (v, w) in enumerate(zip(values, widths, strict=True))
+        ).rstrip()
+
+    out = [line(headers), line(["-" * w for w in widths])]
+    out += [line(r) for r in cells]
+    return "\n".join(out)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="cyberframe")
+def main() -> None:
+    """cyberframe: the ISO/IEC TS 27103:2026 cybersecurity framework as a knowledge graph."""
+
+
+@main.command()
+@click.option("--force/--if-stale", default=True, show_default=True,
+              help="Rebuild even if the snapshot is fresh, or only when it is stale.")
+def build(force: bool) -> None:
+    """Load the sources, run OWL 2 RL inference and write the snapshot."""
+    from .knowledge import open_knowledge_graph
+    from .snapshot import cache_dir, prune
+
+    started = time.perf_counter()
+    kg = open_knowledge_graph(rebuild=force, progress=_progress)
+    prune(cache_dir(), keep=kg.build_hash)
+    state = "built" if kg.rebuilt else "fresh"
+    click.echo(
+        f"{state}: {kg.manifest.triples} triples in {len(kg.manifest.graphs)} graphs, "
+        f"build {kg.build_hash[:12]}, {time.perf_counter() - started:.2f} s"
+    )
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def stats(fmt: str) -> None:
+    """Triples per graph, instances per class, versions and build hash."""
+    from .knowledge import open_knowledge_graph
+    from .stats import collect_stats
+
+    result = collect_stats(open_knowledge_graph(progress=_progress))
+    if fmt == "json":
+        click.echo(json.dumps(result.to_dict(), indent=2))
+        return
+    click.echo(f"cyberframe {result.version}  ontology {result.ontology_version}")
+    click.echo(f"build {result.build_hash}  built {result.built_at}\n")
+    graphs = [[name, n] for name, n in result.graphs.items()] + [["total", result.triples]]
+    click.echo(_table(["graph", "triples"], graphs))
+    click.echo()
+    click.echo(_table(["class", "instances"], [[f"cf:{k}", v] for k, v in result.instances.items()]))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

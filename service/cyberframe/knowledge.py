@@ -1,0 +1,140 @@
+"""The built knowledge graph: sources -> load -> infer -> snapshot -> query (DESIGN.md §2).
+
+:func:`open_knowledge_graph` is the one entry point. With a valid snapshot
+for the current sources it only reads N-Quads into an in-memory pyoxigraph
+store (no Turtle parsing, no inference); otherwise it runs the build and
+writes the snapshot first.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from . import __version__
+from .resources import sources
+from .snapshot import (
+    Manifest,
+    SnapshotError,
+    build_hash,
+    cache_dir,
+    read_snapshot,
+    write_snapshot,
+)
+
+INFERRED = "inferred"
+Progress = Callable[[str], None]
+
+
+def _quiet(_: str) -> None:
+    pass
+
+
+@dataclass(frozen=True)
+class KnowledgeGraph:
+    """The loaded dataset (an in-memory pyoxigraph store) and its build manifest.
+
+    The store is read-only by convention: nothing in cyberframe writes to it
+    after :func:`open_knowledge_graph` returns.
+    """
+
+    store: ox.Store
+    manifest: Manifest
+    rebuilt: bool = False
+
+    @property
+    def build_hash(self) -> str:
+        return self.manifest.build_hash
+
+    def graph_iri(self, name: str) -> ox.NamedNode:
+        from .namespaces import GRAPH
+
+        return ox.NamedNode(str(GRAPH) + name)
+
+    def asserted_graphs(self) -> list[ox.NamedNode]:
+        """The named graphs loaded from source files (all but the inferred graph)."""
+        return [self.graph_iri(name) for name in self.manifest.graphs if name != INFERRED]
+
+    def query(self, sparql: str, **options):
+        """Run SPARQL 1.1 over the union of all named graphs (unless options say otherwise)."""
+        options.setdefault("use_default_graph_as_union", "default_graph" not in options)
+        return self.store.query(sparql, **options)
+
+
+def build(progress: Progress = _quiet) -> tuple[Manifest, bytes]:
+    """Load every source, materialise OWL 2 RL entailments and serialise as N-Quads."""
+    from rdflib.namespace import OWL
+
+    from .inference import materialize
+    from .loader import load_sources, union_graph
+    from .namespaces import ONTOLOGY_IRI, graph_iri
+
+    started = time.perf_counter()
+    files = sources()
+    digest = build_hash(files)
+    progress(f"loading {len(files)} source files")
+    dataset = load_sources(files)
+    graphs = {s.name: len(dataset.graph(graph_iri(s.name))) for s in files}
+    progress(f"loaded {sum(graphs.values())} asserted triples")
+    progress("computing the OWL 2 RL closure (owlrl)")
+    inferred = materialize(union_graph(dataset))
+    target = dataset.graph(graph_iri(INFERRED))
+    for triple in inferred:
+        target.add(triple)
+    graphs[INFERRED] = len(inferred)
+    progress(f"inferred {len(inferred)} new triples")
+    body = dataset.serialize(format="nquads", encoding="utf-8")
+    ontology = dataset.graph(graph_iri("ontology"))
+    manifest = Manifest(
+        build_hash=digest,
+        version=__version__,
+        ontology_version=str(ontology.value(ONTOLOGY_IRI, OWL.versionInfo) or ""),
+        built_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        build_seconds=round(time.perf_counter() - started, 3),
+        sha256=hashlib.sha256(body).hexdigest(),
+        graphs=graphs,
+    )
+    return manifest, body
+
+
+def _to_store(body: bytes) -> ox.Store:
+    store = ox.Store()
+    store.load(body, format=ox.RdfFormat.N_QUADS)
+    return store
+
+
+def open_knowledge_graph(
+    *,
+    rebuild: bool = False,
+    directory: Path | None = None,
+    progress: Progress = _quiet,
+) -> KnowledgeGraph:
+    """Return the knowledge graph, from the snapshot when it is fresh and sound.
+
+    A missing, stale (sources changed) or corrupt snapshot is rebuilt and
+    rewritten; ``rebuild=True`` forces that.
+    """
+    directory = cache_dir() if directory is None else directory
+    digest = build_hash(sources())
+    if not rebuild:
+        try:
+            manifest, body = read_snapshot(directory, digest)
+            return KnowledgeGraph(_to_store(body), manifest)
+        except SnapshotError as exc:
+            progress(f"building the knowledge graph ({exc})")
+        except (OSError, SyntaxError) as exc:  # pyoxigraph raises SyntaxError on bad N-Quads
+            progress(f"rebuilding the knowledge graph (snapshot unreadable: {exc})")
+    manifest, body = build(progress)
+    store = _to_store(body)
+    try:
+        write_snapshot(directory, manifest, body)
+        progress(f"snapshot written to {directory}")
+    except OSError as exc:  # a read-only cache must not stop the service
+        progress(f"warning: snapshot not written ({exc})")
+    return KnowledgeGraph(store, manifest, rebuilt=True)

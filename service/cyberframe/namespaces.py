@@ -1,0 +1,141 @@
+"""The namespaces cyberframe mints and reuses, defined once (DESIGN.md §3).
+
+``CF`` is a closed :class:`rdflib.namespace.DefinedNamespace`: a misspelt term
+raises ``AttributeError`` instead of minting a new IRI. A test keeps its term
+list equal to the terms declared in ``ontology/cyberframe.ttl``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rdflib import Graph, Namespace, URIRef
+from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SH, SKOS, VOID, XSD, DefinedNamespace
+
+BASE = "https://w3id.org/cyberframe/"
+ONTOLOGY_IRI = URIRef(BASE + "ontology")
+ID = Namespace(BASE + "id/")
+GRAPH = Namespace(BASE + "graph/")
+CFSH = Namespace(BASE + "shapes#")
+VANN = Namespace("http://purl.org/vocab/vann/")
+SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+
+
+class CF(DefinedNamespace):
+    """cyberframe ontology terms (``https://w3id.org/cyberframe/ontology#``)."""
+
+    _fail = True
+    _NS = Namespace(BASE + "ontology#")
+
+    # classes
+    Activity: URIRef
+    AttributeValue: URIRef
+    Category: URIRef
+    ChangeType: URIRef
+    Characteristic: URIRef
+    Clause: URIRef
+    Control: URIRef
+    ControlType: URIRef
+    Csf20Category: URIRef
+    Csf20Function: URIRef
+    Csf20Subcategory: URIRef
+    EvidenceBasis: URIRef
+    Framework: URIRef
+    Function: URIRef
+    InterestedParty: URIRef
+    MappingRationale: URIRef
+    MappingRecord: URIRef
+    MappingRelationship: URIRef
+    MappingSet: URIRef
+    OperationalCapability: URIRef
+    Principle: URIRef
+    Provision: URIRef
+    RiskBasedApproachAdvantage: URIRef
+    SecurityDomain: URIRef
+    SecurityProperty: URIRef
+    Standard: URIRef
+    Subcategory: URIRef
+    Theme: URIRef
+    # properties
+    attributeValue: URIRef
+    attributeValueOf: URIRef
+    basis: URIRef
+    changeType: URIRef
+    committee: URIRef
+    concernedBy: URIRef
+    concerns: URIRef
+    controlType: URIRef
+    cybersecurityConcept: URIRef
+    definedBy: URIRef
+    derivation: URIRef
+    documentNumber: URIRef
+    edition: URIRef
+    hasPart: URIRef
+    hasProvision: URIRef
+    inMappingSet: URIRef
+    inStandard: URIRef
+    informativeReference: URIRef
+    mappingObject: URIRef
+    mappingSubject: URIRef
+    newInEdition: URIRef
+    objectOfMapping: URIRef
+    operationalCapability: URIRef
+    partOf: URIRef
+    predecessor: URIRef
+    rationale: URIRef
+    referencedBy: URIRef
+    references: URIRef
+    relationship: URIRef
+    securityDomain: URIRef
+    securityProperty: URIRef
+    subjectOfMapping: URIRef
+    successor: URIRef
+    theme: URIRef
+
+
+PREFIXES: dict[str, str] = {
+    "cf": str(CF._NS),
+    "cfsh": str(CFSH),
+    "cfid": str(ID),
+    "skos": str(SKOS),
+    "dcterms": str(DCTERMS),
+    "prov": str(PROV),
+    "owl": str(OWL),
+    "rdf": str(RDF),
+    "rdfs": str(RDFS),
+    "xsd": str(XSD),
+    "sh": str(SH),
+    "void": str(VOID),
+    "vann": str(VANN),
+    "sd": str(SD),
+}
+
+
+def bind_prefixes(graph: Graph) -> Graph:
+    """Bind cyberframe's prefixes on *graph* (replacing rdflib's defaults) and return it."""
+    for prefix, iri in PREFIXES.items():
+        graph.bind(prefix, iri, override=True, replace=True)
+    return graph
+
+
+def slug(text: str) -> str:
+    """IRI key of a standard: lower case, runs of punctuation and spaces to '-'.
+
+    ``"ISO/IEC 27002:2022"`` -> ``"iso-iec-27002-2022"`` (DESIGN.md §3).
+    """
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def standard_iri(designation: str) -> URIRef:
+    """``.../id/standard/{slug}`` for a designation such as ``ISO/IEC 27002:2022``."""
+    return ID[f"standard/{slug(designation)}"]
+
+
+def entity_iri(kind: str, key: str) -> URIRef:
+    """``.../id/{kind}/{key}``, e.g. ``entity_iri("subcategory", "ID.AM-1")``."""
+    return ID[f"{kind}/{key}"]
+
+
+def graph_iri(name: str) -> URIRef:
+    """``.../graph/{name}``: the named graph that holds one source file."""
+    return GRAPH[name]

@@ -1,0 +1,76 @@
+"""Where the product's content lives: the one place that knows the layout (DESIGN.md §1).
+
+In a wheel, ``ontology/``, ``data/`` and ``queries/`` are shipped inside the
+``cyberframe`` package; in a source checkout (editable install, tests) they are
+the top-level folders of the repository.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+CONTENT_DIRS = ("ontology", "data", "queries")
+SHAPES_FILE = "shapes.ttl"
+ONTOLOGY_FILE = "cyberframe.ttl"
+
+
+@cache
+def content_root() -> Path:
+    """The folder that holds ``ontology/``, ``data/`` and ``queries/``."""
+    package = Path(__file__).resolve().parent
+    for candidate in (package, package.parents[1]):
+        if all((candidate / name).is_dir() for name in CONTENT_DIRS[:2]):
+            return candidate
+    raise FileNotFoundError(
+        f"cyberframe content (ontology/, data/) not found next to {package}; "
+        "reinstall the package"
+    )
+
+
+def ontology_dir() -> Path:
+    return content_root() / "ontology"
+
+
+def data_dir() -> Path:
+    return content_root() / "data"
+
+
+def queries_dir() -> Path:
+    return content_root() / "queries"
+
+
+def shapes_path() -> Path:
+    return ontology_dir() / SHAPES_FILE
+
+
+def ontology_path() -> Path:
+    return ontology_dir() / ONTOLOGY_FILE
+
+
+@dataclass(frozen=True)
+class Source:
+    """One Turtle source file and the name of the named graph it is loaded into."""
+
+    name: str
+    path: Path
+
+    @property
+    def relative(self) -> str:
+        return self.path.relative_to(content_root()).as_posix()
+
+
+def graph_name(path: Path) -> str:
+    """``ontology/cyberframe.ttl`` -> ``ontology``; any other file -> its stem."""
+    return "ontology" if path.name == ONTOLOGY_FILE else path.stem
+
+
+def sources() -> tuple[Source, ...]:
+    """The files of the knowledge graph: the ontology and its alignments, then the data.
+
+    The SHACL shapes are not data and are not loaded into the dataset.
+    """
+    files = sorted(p for p in ontology_dir().glob("*.ttl") if p.name != SHAPES_FILE)
+    files += sorted(data_dir().glob("*.ttl"))
+    return tuple(Source(graph_name(p), p) for p in files)
