@@ -77,5 +77,8 @@ def stats(fmt: str) -> None:
     click.echo(_table(["class", "instances"], [[f"cf:{k}", v] for k, v in result.instances.items()]))
 
 
+# Commands that live in their own modules register here, one line each.
+
+
 if __name__ == "__main__":
     sys.exit(main())
