@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from pathlib import Path
 
 import click
 
@@ -41,8 +42,12 @@ def main() -> None:
 
 
 @main.command()
-@click.option("--force/--if-stale", default=True, show_default=True,
-              help="Rebuild even if the snapshot is fresh, or only when it is stale.")
+@click.option(
+    "--force/--if-stale",
+    default=True,
+    show_default=True,
+    help="Rebuild even if the snapshot is fresh, or only when it is stale.",
+)
 def build(force: bool) -> None:
     """Load the sources, run OWL 2 RL inference and write the snapshot."""
     from .knowledge import open_knowledge_graph
@@ -75,6 +80,44 @@ def stats(fmt: str) -> None:
     click.echo(_table(["graph", "triples"], graphs))
     click.echo()
     click.echo(_table(["class", "instances"], [[f"cf:{k}", v] for k, v in result.instances.items()]))
+    click.echo()
+    click.echo(
+        _table(
+            ["standard", "provisions", "new in edition"],
+            [[k, v, result.new_provisions.get(k, 0)] for k, v in result.provisions.items()],
+        )
+    )
+    click.echo()
+    click.echo(_table(["ISO/IEC 27002:2022 theme", "controls"], [[k, v] for k, v in result.themes.items()]))
+
+
+@main.command("fmt")
+@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--check", is_flag=True, help="Only report files that are not normalised (exit 1 if any).")
+def fmt(files: tuple[Path, ...], check: bool) -> None:
+    """Normalise Turtle sources (default: ontology/*.ttl and data/*.ttl) as rdflib longturtle."""
+    from rdflib import Graph
+
+    from .namespaces import bind_prefixes
+    from .resources import data_dir, ontology_dir
+
+    targets = files or (*sorted(ontology_dir().glob("*.ttl")), *sorted(data_dir().glob("*.ttl")))
+    changed = []
+    for path in targets:
+        text = path.read_text(encoding="utf-8")
+        try:
+            graph = bind_prefixes(Graph()).parse(data=text, format="turtle")
+        except Exception as exc:  # rdflib raises several parser exception types
+            raise click.ClickException(f"{path}: {exc}") from exc
+        normal = graph.serialize(format="longturtle")
+        if normal != text:
+            changed.append(path)
+            if not check:
+                path.write_text(normal, encoding="utf-8")
+    for path in changed:
+        click.echo(f"{'would reformat' if check else 'reformatted'} {path}")
+    if check and changed:
+        sys.exit(1)
 
 
 # Commands that live in their own modules register here, one line each.

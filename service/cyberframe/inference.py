@@ -15,10 +15,7 @@ from rdflib.namespace import OWL, RDF, RDFS
 
 from .namespaces import bind_prefixes
 
-
-_REFLEXIVE = frozenset(
-    {OWL.sameAs, OWL.equivalentClass, OWL.equivalentProperty, RDFS.subClassOf, RDFS.subPropertyOf}
-)
+_REFLEXIVE = frozenset({OWL.sameAs, OWL.equivalentClass, OWL.equivalentProperty, RDFS.subClassOf, RDFS.subPropertyOf})
 
 
 def _is_useful(triple: tuple) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,7 +18,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from . import __version__
-from .resources import sources
+from .resources import Source, sources
 from .snapshot import (
     Manifest,
     SnapshotError,
@@ -67,7 +67,7 @@ class KnowledgeGraph:
         return self.store.query(sparql, **options)
 
 
-def build(progress: Progress = _quiet) -> tuple[Manifest, bytes]:
+def build(files: Sequence[Source] | None = None, progress: Progress = _quiet) -> tuple[Manifest, bytes]:
     """Load every source, materialise OWL 2 RL entailments and serialise as N-Quads."""
     from rdflib.namespace import OWL
 
@@ -76,7 +76,7 @@ def build(progress: Progress = _quiet) -> tuple[Manifest, bytes]:
     from .namespaces import ONTOLOGY_IRI, graph_iri
 
     started = time.perf_counter()
-    files = sources()
+    files = sources() if files is None else tuple(files)
     digest = build_hash(files)
     progress(f"loading {len(files)} source files")
     dataset = load_sources(files)
@@ -113,15 +113,18 @@ def open_knowledge_graph(
     *,
     rebuild: bool = False,
     directory: Path | None = None,
+    files: Sequence[Source] | None = None,
     progress: Progress = _quiet,
 ) -> KnowledgeGraph:
     """Return the knowledge graph, from the snapshot when it is fresh and sound.
 
     A missing, stale (sources changed) or corrupt snapshot is rebuilt and
-    rewritten; ``rebuild=True`` forces that.
+    rewritten; ``rebuild=True`` forces that. *files* defaults to the shipped
+    sources; tests pass their own.
     """
     directory = cache_dir() if directory is None else directory
-    digest = build_hash(sources())
+    files = sources() if files is None else tuple(files)
+    digest = build_hash(files)
     if not rebuild:
         try:
             manifest, body = read_snapshot(directory, digest)
@@ -130,7 +133,7 @@ def open_knowledge_graph(
             progress(f"building the knowledge graph ({exc})")
         except (OSError, SyntaxError) as exc:  # pyoxigraph raises SyntaxError on bad N-Quads
             progress(f"rebuilding the knowledge graph (snapshot unreadable: {exc})")
-    manifest, body = build(progress)
+    manifest, body = build(files, progress)
     store = _to_store(body)
     try:
         write_snapshot(directory, manifest, body)

@@ -23,10 +23,7 @@ def content_root() -> Path:
     for candidate in (package, package.parents[1]):
         if all((candidate / name).is_dir() for name in CONTENT_DIRS[:2]):
             return candidate
-    raise FileNotFoundError(
-        f"cyberframe content (ontology/, data/) not found next to {package}; "
-        "reinstall the package"
-    )
+    raise FileNotFoundError(f"cyberframe content (ontology/, data/) not found next to {package}; reinstall the package")
 
 
 def ontology_dir() -> Path:
@@ -58,7 +55,8 @@ class Source:
 
     @property
     def relative(self) -> str:
-        return self.path.relative_to(content_root()).as_posix()
+        """``folder/file.ttl``: how the source is named in the build hash and in messages."""
+        return f"{self.path.parent.name}/{self.path.name}"
 
 
 def graph_name(path: Path) -> str:

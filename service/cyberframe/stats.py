@@ -9,13 +9,54 @@ from .namespaces import CF
 
 #: The classes whose instance counts ``cyberframe stats`` reports, in display order.
 COUNTED_CLASSES = (
-    "Framework", "Function", "Category", "Subcategory", "Control", "Clause", "Standard",
-    "Theme", "ControlType", "SecurityProperty", "OperationalCapability", "SecurityDomain",
-    "MappingSet", "MappingRecord", "Csf20Function", "Csf20Category", "Csf20Subcategory",
-    "Activity", "Characteristic", "Principle", "InterestedParty",
+    "Framework",
+    "Function",
+    "Category",
+    "Subcategory",
+    "Control",
+    "Clause",
+    "Standard",
+    "Theme",
+    "ControlType",
+    "SecurityProperty",
+    "OperationalCapability",
+    "SecurityDomain",
+    "MappingSet",
+    "MappingRecord",
+    "Csf20Function",
+    "Csf20Category",
+    "Csf20Subcategory",
+    "Activity",
+    "Characteristic",
+    "Principle",
+    "InterestedParty",
 )
 
 _INSTANCES = "SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?class } GROUP BY ?class"
+
+_PROVISIONS = """
+PREFIX cf: <https://w3id.org/cyberframe/ontology#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+SELECT ?key (COUNT(DISTINCT ?p) AS ?n) WHERE {
+  ?p cf:inStandard/skos:notation ?key
+} GROUP BY ?key ORDER BY ?key
+"""
+
+_THEMES = """
+PREFIX cf: <https://w3id.org/cyberframe/ontology#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+SELECT ?key (COUNT(DISTINCT ?c) AS ?n) WHERE {
+  ?c cf:theme/skos:notation ?key
+} GROUP BY ?key ORDER BY ?key
+"""
+
+_NEW = """
+PREFIX cf: <https://w3id.org/cyberframe/ontology#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+SELECT ?key (COUNT(DISTINCT ?c) AS ?n) WHERE {
+  ?c cf:newInEdition true ; cf:inStandard/skos:notation ?key
+} GROUP BY ?key ORDER BY ?key
+"""
 
 
 @dataclass(frozen=True)
@@ -28,6 +69,9 @@ class Stats:
     built_at: str
     graphs: dict[str, int]
     instances: dict[str, int]
+    provisions: dict[str, int]
+    themes: dict[str, int]
+    new_provisions: dict[str, int]
 
     @property
     def triples(self) -> int:
@@ -42,15 +86,30 @@ class Stats:
             "triples": self.triples,
             "graphs": self.graphs,
             "instances": self.instances,
+            "provisions_by_standard": self.provisions,
+            "controls_by_theme": self.themes,
+            "new_provisions_by_standard": self.new_provisions,
         }
 
 
+def _counts(kg: KnowledgeGraph, sparql: str) -> dict[str, int]:
+    rows = kg.query(sparql, default_graph=kg.asserted_graphs())
+    return {row[0].value: int(row[1].value) for row in rows}
+
+
 def collect_stats(kg: KnowledgeGraph) -> Stats:
-    """Count asserted instances of each reported class, and triples per named graph."""
-    counts = {
-        str(row["class"].value): int(row["n"].value)
-        for row in kg.query(_INSTANCES, default_graph=kg.asserted_graphs())
-    }
+    """Count asserted instances of each reported class, provisions, and triples per named graph."""
+    counts = _counts(kg, _INSTANCES)
     instances = {name: counts.get(str(CF[name]), 0) for name in COUNTED_CLASSES}
     m = kg.manifest
-    return Stats(m.version, m.ontology_version, m.build_hash, m.built_at, dict(m.graphs), instances)
+    return Stats(
+        version=m.version,
+        ontology_version=m.ontology_version,
+        build_hash=m.build_hash,
+        built_at=m.built_at,
+        graphs=dict(m.graphs),
+        instances=instances,
+        provisions=_counts(kg, _PROVISIONS),
+        themes=_counts(kg, _THEMES),
+        new_provisions=_counts(kg, _NEW),
+    )
