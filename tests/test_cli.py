@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+import re
 import os
 import subprocess
 import sys
 from collections import Counter
 
+import pytest
 from click.testing import CliRunner
-from conftest import ROOT
 
+from conftest import ROOT
 from cyberframe.cli import main
 
 
@@ -89,3 +91,63 @@ def test_fmt_check_flags_an_unnormalised_file(tmp_path):
 def test_unknown_command_is_a_usage_error():
     result = CliRunner().invoke(main, ["no-such-command"])
     assert result.exit_code == 2
+
+
+def test_query_list_names_every_query():
+    from cyberframe.named_queries import load_catalogue
+
+    result = CliRunner().invoke(main, ["query", "--list"])
+    assert result.exit_code == 0
+    listed = {line.split()[0] for line in result.stdout.splitlines() if line and not line.startswith(" ")}
+    assert listed == set(load_catalogue())
+
+
+def test_query_table_csv_json_tsv(kg, reference):
+    import csv
+    import io
+
+    expected = {r["subcategory_id"] for r in reference("csf11-core.csv") if r["function_id"] == "DE"}
+    runner = CliRunner()
+    table = runner.invoke(main, ["query", "function-structure", "-p", "function=DE"])
+    assert table.exit_code == 0
+    tokens = {token for line in table.stdout.splitlines()[2:] for token in line.split()}
+    assert {t for t in tokens if re.fullmatch(r"[A-Z]{2}\.[A-Z]{2}-\d+", t)} == expected
+    assert len(table.stdout.splitlines()) == 2 + len(expected)
+    as_csv = runner.invoke(main, ["query", "function-structure", "--param", "function=DE", "--format", "csv"])
+    assert {r["subcategory"] for r in csv.DictReader(io.StringIO(as_csv.stdout))} == expected
+    as_tsv = runner.invoke(main, ["query", "function-structure", "-p", "function=DE", "--format", "tsv"])
+    assert {line.split("\t")[3].strip('"') for line in as_tsv.stdout.splitlines()[1:]} == expected
+    as_json = json.loads(runner.invoke(main, ["query", "function-structure", "-p", "function=DE", "--format", "json"]).stdout)
+    assert {b["subcategory"]["value"] for b in as_json["results"]["bindings"]} == expected
+
+
+def test_query_ad_hoc_sparql_from_file_and_stdin(kg, tmp_path):
+    file = tmp_path / "q.rq"
+    file.write_text("PREFIX cf: <https://w3id.org/cyberframe/ontology#> SELECT (COUNT(?s) AS ?n) WHERE { ?s a cf:Subcategory }")
+    runner = CliRunner()
+    result = runner.invoke(main, ["query", "--sparql", str(file), "--format", "csv"])
+    assert result.exit_code == 0 and result.stdout.splitlines() == ["n", "108"]
+    piped = runner.invoke(main, ["query", "--sparql", "-", "--format", "csv"], input=file.read_text())
+    assert piped.stdout.splitlines() == ["n", "108"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["query", "no-such-query"], "no named query"),
+        (["query", "function-structure", "-p", "function=XX"], "must be one of: DE, ID, PR, RC, RS"),
+        (["query", "control-subcategories", "-p", "control=9.99"], "names no ISO/IEC 27002:2022 control"),
+        (["query", "function-structure", "-p", "nope"], "NAME=VALUE"),
+        (["query"], "give a query NAME or --sparql"),
+    ],
+)
+def test_query_bad_input_exits_2_with_a_message(kg, args, message):
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+def test_query_syntax_error_names_the_position(kg):
+    result = CliRunner().invoke(main, ["query", "--sparql", "-"], input="SELECT * WHERE { ?s ?p")
+    assert result.exit_code == 2
+    assert "SPARQL syntax error: error at 1:" in result.output

@@ -1,0 +1,103 @@
+"""``cyberframe query``: run a named query or ad-hoc SPARQL from the command line (DESIGN.md §5)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+_FORMATS = {"csv": "CSV", "tsv": "TSV", "json": "JSON", "xml": "XML"}
+_GRAPH_FORMATS = {"table": "TURTLE", "csv": "N_TRIPLES", "tsv": "N_TRIPLES", "json": "JSON_LD", "xml": "RDF_XML"}
+
+
+def _parse_params(pairs: tuple[str, ...]) -> dict[str, str]:
+    params: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            raise click.UsageError(f"--param takes NAME=VALUE, got {pair!r}")
+        params[name] = value
+    return params
+
+
+def _cell(term) -> str:
+    from ..namespaces import PREFIXES
+
+    if term is None:
+        return ""
+    value = term.value
+    if type(term).__name__ == "NamedNode":
+        for prefix, iri in sorted(PREFIXES.items(), key=lambda kv: -len(kv[1])):
+            if value.startswith(iri):
+                return f"{prefix}:{value[len(iri) :]}"
+    return value
+
+
+def _table(variables: list[str], rows: list[list[str]]) -> str:
+    from ..cli import _table as render
+
+    return render(variables, rows)
+
+
+def _emit(result, fmt: str) -> None:
+    import pyoxigraph as ox
+
+    if isinstance(result, ox.QueryBoolean):
+        click.echo("true" if bool(result) else "false")
+        return
+    if isinstance(result, ox.QueryTriples):
+        from ..namespaces import PREFIXES
+
+        rdf_format = getattr(ox.RdfFormat, _GRAPH_FORMATS[fmt])
+        prefixes = PREFIXES if rdf_format in (ox.RdfFormat.TURTLE,) else None
+        data = ox.serialize(result, format=rdf_format, prefixes=prefixes)
+        sys.stdout.buffer.write(data if isinstance(data, bytes) else data.encode())
+        return
+    if fmt == "table":
+        variables = [v.value for v in result.variables]
+        rows = [[_cell(row[v]) for v in variables] for row in result]
+        click.echo(_table(variables, rows))
+        click.echo(f"({len(rows)} row{'s' if len(rows) != 1 else ''})", err=True)
+        return
+    data = result.serialize(format=getattr(ox.QueryResultsFormat, _FORMATS[fmt]))
+    sys.stdout.buffer.write(data)
+
+
+@click.command("query")
+@click.argument("name", required=False)
+@click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE", help="A query parameter (repeatable).")
+@click.option("--list", "list_queries", is_flag=True, help="List the named queries and their parameters.")
+@click.option("--sparql", type=click.File("r", encoding="utf-8"), help="Run the SPARQL in FILE ('-' for stdin).")
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "csv", "tsv", "json", "xml"]), default="table", show_default=True
+)
+def query(name: str | None, params: tuple[str, ...], list_queries: bool, sparql, fmt: str) -> None:
+    """Run the named query NAME (see --list) or ad-hoc SPARQL (--sparql FILE)."""
+    from ..named_queries import NamedQueryError, QueryCatalogue, load_catalogue
+
+    if list_queries:
+        for q in load_catalogue().values():
+            args = " ".join(f"{p.name}={'…' if p.required else (p.default or '')}" for p in q.params)
+            click.echo(f"{q.name:28s} {q.summary}")
+            if args:
+                click.echo(f"{'':28s}   params: {args}")
+        return
+    if (name is None) == (sparql is None):
+        raise click.UsageError("give a query NAME or --sparql FILE (and not both); --list shows the names")
+    from ..knowledge import open_knowledge_graph
+
+    kg = open_knowledge_graph(progress=lambda m: click.echo(m, err=True))
+    try:
+        if sparql is not None:
+            if params:
+                raise click.UsageError("--param goes with a named query, not with --sparql")
+            result = kg.query(sparql.read())
+        else:
+            result = QueryCatalogue(kg).run(name, _parse_params(params))
+    except NamedQueryError as exc:
+        raise click.UsageError(str(exc)) from exc
+    except SyntaxError as exc:
+        source = Path(sparql.name).name if sparql is not None and sparql.name != "<stdin>" else "query"
+        raise click.UsageError(f"{source}: SPARQL syntax error: {exc}") from exc
+    _emit(result, fmt)
