@@ -37,7 +37,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as cache:
         env = {**os.environ, "CYBERFRAME_CACHE_DIR": cache}
         timed([*cli, "build"], env)
-        baseline = statistics.median(timed([sys.executable, "-c", "import click, pyoxigraph"], env) for _ in range(runs))
+        bare = [sys.executable, "-c", "import click, pyoxigraph"]
+        baseline = statistics.median(timed(bare, env) for _ in range(runs))
     c, w = statistics.median(cold), statistics.median(warm)
     print(f"cold build (cyberframe build, fresh cache)   median of {runs}: {c:6.2f} s")
     print(f"warm start (cyberframe stats, warm snapshot) median of {runs}: {w:6.2f} s")

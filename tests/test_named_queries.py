@@ -11,8 +11,8 @@ from collections import defaultdict
 
 import pyoxigraph as ox
 import pytest
-from conftest import split
 
+from conftest import split
 from cyberframe.named_queries import (
     PARAMETER_TYPES,
     ParameterError,
