@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -89,7 +90,9 @@ def build(files: Sequence[Source] | None = None, progress: Progress = _quiet) ->
         target.add(triple)
     graphs[INFERRED] = len(inferred)
     progress(f"inferred {len(inferred)} new triples")
-    body = dataset.serialize(format="nquads", encoding="utf-8")
+    with warnings.catch_warnings():  # rdflib's own N-Quads serializer calls its deprecated Dataset.contexts
+        warnings.simplefilter("ignore", DeprecationWarning)
+        body = dataset.serialize(format="nquads", encoding="utf-8")
     ontology = dataset.graph(graph_iri("ontology"))
     manifest = Manifest(
         build_hash=digest,
