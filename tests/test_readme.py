@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 from click.testing import CliRunner
-from conftest import ROOT
 
+from conftest import ROOT
 from cyberframe.cli import main
 from cyberframe.named_queries import load_catalogue
 
