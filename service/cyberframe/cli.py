@@ -121,6 +121,7 @@ def fmt(files: tuple[Path, ...], check: bool) -> None:
 
 
 # Commands that live in their own modules register here, one line each.
+main.add_command(__import__("cyberframe.commands.serve", fromlist=["serve"]).serve)
 main.add_command(__import__("cyberframe.commands.query", fromlist=["query"]).query)
 main.add_command(__import__("cyberframe.commands.export", fromlist=["export"]).export)
 main.add_command(__import__("cyberframe.commands.validate", fromlist=["validate"]).validate)

@@ -1,0 +1,211 @@
+"""The query worker: a child process that holds a copy of the store and runs one query at a time.
+
+pyoxigraph evaluates a query in Rust and cannot be interrupted from Python, so
+a query that must be stopped is stopped by killing the process that runs it
+(see :mod:`.executor`). A worker receives the dataset as N-Quads once, loads
+it into its own in-memory store and then answers :class:`Job` after
+:class:`Job`. Before it takes any job it
+
+* leaves the network where the platform allows (a new, empty Linux network
+  namespace: even a SERVICE clause that got past the screen could reach no
+  host), and
+* caps its own address space, so a query that would eat the machine's memory
+  fails in the worker instead.
+
+It dies with its parent (``PR_SET_PDEATHSIG``) and ignores SIGINT, which is
+the parent's to handle.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import json
+import os
+import re
+import signal
+import sys
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+
+import pyoxigraph as ox
+
+from .serialization import Serialized, write_boolean, write_solutions, write_triples
+
+_CLONE_NEWUSER = 0x10000000
+_CLONE_NEWNET = 0x40000000
+_PR_SET_PDEATHSIG = 1
+_POSITION = re.compile(r"\berror at (\d+):(\d+)")
+MAX_MESSAGE = 300
+
+
+@dataclass(frozen=True)
+class Job:
+    """One query to run, with its dataset and the format to answer in (SPARQL 1.1 Protocol §2.1)."""
+
+    query: str
+    base_iri: str | None
+    formats: dict[str, str | None]
+    """Format key per kind of result (``solutions``, ``boolean``, ``graph``); None: not acceptable."""
+    max_rows: int
+    union_default_graph: bool = True
+    default_graphs: tuple[str, ...] | None = None
+    named_graphs: tuple[str, ...] | None = None
+
+    def key(self) -> tuple:
+        """Everything that determines the answer, for the result cache and the ETag."""
+        return (
+            self.query,
+            self.base_iri,
+            tuple(sorted(self.formats.items(), key=lambda kv: kv[0])),
+            self.max_rows,
+            self.union_default_graph,
+            self.default_graphs,
+            self.named_graphs,
+        )
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a worker answers: a serialised result, or why there is none."""
+
+    status: str
+    """``ok``, ``syntax`` (the query does not parse), ``not-acceptable`` or ``error``."""
+    kind: str = ""
+    format: str = ""
+    body: bytes = b""
+    count: int = 0
+    truncated: bool = False
+    message: str = ""
+    line: int | None = None
+    column: int | None = None
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class WorkerSettings:
+    """How a worker confines itself."""
+
+    isolate_network: bool = True
+    memory_limit: int | None = None
+    """Bytes of address space (RLIMIT_AS), None for no limit."""
+
+
+def _dataset_options(job: Job) -> dict:
+    if job.default_graphs is not None or job.named_graphs is not None:
+        # Protocol §2.1.4: the protocol dataset replaces FROM / FROM NAMED; what is not given is empty.
+        return {
+            "default_graph": [ox.NamedNode(iri) for iri in job.default_graphs or ()],
+            "named_graphs": [ox.NamedNode(iri) for iri in job.named_graphs or ()],
+        }
+    if job.union_default_graph:
+        return {"use_default_graph_as_union": True}
+    return {}
+
+
+def syntax_outcome(exc: SyntaxError, query: str) -> Outcome:
+    """The parser's message with its line and column, and the offending line with a caret under the column."""
+    message = " ".join(str(exc).split())  # one line: the parser lists what it expected across several
+    if len(message) > MAX_MESSAGE:
+        message = message[: MAX_MESSAGE - 3].rstrip() + "..."
+    match = _POSITION.search(message)
+    if not match:
+        return Outcome("syntax", message=message)
+    line, column = int(match.group(1)), int(match.group(2))
+    message = _POSITION.sub(f"line {line}, column {column}", message, count=1)
+    lines = query.splitlines()
+    if 0 < line <= len(lines):
+        text = lines[line - 1]
+        message += f"\n  {text}\n  {' ' * max(column - 1, 0)}^"
+    return Outcome("syntax", message=message, line=line, column=column)
+
+
+def execute(store: ox.Store, job: Job) -> Outcome:
+    """Run *job* on *store* and serialise its result (SPARQL 1.1 Query §16, Protocol §2.1.6)."""
+    try:
+        result = store.query(job.query, base_iri=job.base_iri, **_dataset_options(job))
+    except SyntaxError as exc:
+        return syntax_outcome(exc, job.query)
+    if isinstance(result, ox.QueryBoolean):
+        kind = "boolean"
+    elif isinstance(result, ox.QuerySolutions):
+        kind = "solutions"
+    else:
+        kind = "graph"
+    key = job.formats.get(kind)
+    if key is None:
+        return Outcome("not-acceptable", kind=kind)
+    try:
+        written: Serialized
+        if kind == "boolean":
+            written = write_boolean(result, key)
+        elif kind == "solutions":
+            written = write_solutions(result, key, job.max_rows)
+        else:
+            written = write_triples(result, key, job.max_rows)
+    except (ValueError, TypeError, SyntaxError) as exc:
+        return Outcome("error", kind=kind, message=f"query evaluation failed: {exc}", extra={"client": True})
+    except OSError as exc:
+        return Outcome("error", kind=kind, message=f"query evaluation failed: {exc}")
+    return Outcome("ok", kind=kind, format=key, body=written.body, count=written.count, truncated=written.truncated)
+
+
+def _die_with_parent() -> None:
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def isolate_network() -> bool:
+    """Move this process into a new, empty network namespace; True if that worked.
+
+    As root a network namespace alone is enough; otherwise a user namespace
+    comes with it, where unprivileged user namespaces are enabled.
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+    except OSError:
+        return False
+    return any(libc.unshare(flags) == 0 for flags in (_CLONE_NEWNET, _CLONE_NEWUSER | _CLONE_NEWNET))
+
+
+def _limit_memory(limit: int | None) -> None:
+    if not limit:
+        return
+    import resource
+
+    with contextlib.suppress(ValueError, OSError):
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+def serve_jobs(conn: Connection, settings: WorkerSettings) -> None:
+    """The worker's main loop: load the dataset, confine the process, then answer jobs until told to stop."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with_parent()
+    try:
+        payload = conn.recv_bytes()
+        store = ox.Store()
+        store.load(payload, format=ox.RdfFormat.N_QUADS)
+        del payload
+        isolated = isolate_network() if settings.isolate_network else False
+        _limit_memory(settings.memory_limit)
+        conn.send(("ready", {"pid": os.getpid(), "network_isolated": isolated}))
+        while True:
+            job = conn.recv()
+            if job is None:
+                return
+            conn.send(execute(store, job))
+    except (EOFError, BrokenPipeError, KeyboardInterrupt):
+        return  # the parent has gone or is stopping us
+
+
+def main(argv: list[str] | None = None) -> None:
+    """The worker process's entry point: ``FD SETTINGS`` - serve jobs on the inherited socket FD."""
+    args = sys.argv[1:] if argv is None else argv
+    serve_jobs(Connection(int(args[0])), WorkerSettings(**json.loads(args[1])))
