@@ -92,6 +92,10 @@ def create_app(
         max_query_length=int(config["SPARQL_MAX_QUERY_LENGTH"]),
     )
     app.extensions[EXTENSION] = Endpoint(dataset, executor, cache, limits)
+    from ..named_queries import QueryCatalogue
+    from .queries import CATALOGUE
+
+    app.extensions[CATALOGUE] = QueryCatalogue(knowledge_graph)
     if config["SPARQL_START_WORKERS"]:
         executor.start()
 
@@ -100,6 +104,10 @@ def create_app(
     register_error_handlers(app)
     app.register_blueprint(sparql.bp)
     app.register_blueprint(status.bp)
+    from . import dump, queries
+
+    app.register_blueprint(queries.bp)
+    app.register_blueprint(dump.bp)
     # A read-only, credential-free service: any origin may read it (Fetch standard, CORS protocol).
     CORS(
         app,

@@ -18,6 +18,8 @@ from .dataset import ServedDataset
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
 VOID = "http://rdfs.org/ns/void#"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+VOID_PATH = "/.well-known/void"
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 DCTERMS = "http://purl.org/dc/terms/"
 FORMATS = "http://www.w3.org/ns/formats/"
@@ -71,6 +73,8 @@ def describe(dataset: ServedDataset, endpoint: str) -> list[ox.Triple]:
         ox.Triple(ds, RDF_TYPE, _sd("Dataset")),
         ox.Triple(ds, RDF_TYPE, ox.NamedNode(VOID + "Dataset")),
         ox.Triple(ds, ox.NamedNode(VOID + "sparqlEndpoint"), service),
+        # VoID §7.2: where the full VoID description of the dataset is published.
+        ox.Triple(ds, ox.NamedNode(RDFS + "seeAlso"), ox.NamedNode(endpoint.rsplit("/", 1)[0] + VOID_PATH)),
         ox.Triple(ds, ox.NamedNode(VOID + "triples"), _count(dataset.default_graph_triples)),
         ox.Triple(ds, _sd("defaultGraph"), default),
         ox.Triple(default, RDF_TYPE, _sd("Graph")),

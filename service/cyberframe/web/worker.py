@@ -51,6 +51,8 @@ class Job:
     union_default_graph: bool = True
     default_graphs: tuple[str, ...] | None = None
     named_graphs: tuple[str, ...] | None = None
+    substitutions: tuple[tuple[str, str, str], ...] = ()
+    """Prepared-query bindings (SEP-0007) as ``(variable, "iri" | "literal", value)``: named queries."""
 
     def key(self) -> tuple:
         """Everything that determines the answer, for the result cache and the ETag."""
@@ -62,6 +64,7 @@ class Job:
             self.union_default_graph,
             self.default_graphs,
             self.named_graphs,
+            self.substitutions,
         )
 
 
@@ -120,10 +123,19 @@ def syntax_outcome(exc: SyntaxError, query: str) -> Outcome:
     return Outcome("syntax", message=message, line=line, column=column)
 
 
+def _substitutions(job: Job) -> dict:
+    if not job.substitutions:
+        return {}
+    terms = {
+        name: ox.NamedNode(value) if kind == "iri" else ox.Literal(value) for name, kind, value in job.substitutions
+    }
+    return {"substitutions": {ox.Variable(name): term for name, term in terms.items()}}
+
+
 def execute(store: ox.Store, job: Job) -> Outcome:
     """Run *job* on *store* and serialise its result (SPARQL 1.1 Query §16, Protocol §2.1.6)."""
     try:
-        result = store.query(job.query, base_iri=job.base_iri, **_dataset_options(job))
+        result = store.query(job.query, base_iri=job.base_iri, **_dataset_options(job), **_substitutions(job))
     except SyntaxError as exc:
         return syntax_outcome(exc, job.query)
     if isinstance(result, ox.QueryBoolean):

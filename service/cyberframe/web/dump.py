@@ -1,0 +1,78 @@
+"""``/dump``: the whole dataset, by content negotiation (RDF 1.1 syntaxes).
+
+N-Quads (the default) and TriG keep one named graph per source file plus the
+inferred graph; Turtle, N-Triples, JSON-LD (compacted with the published
+context) and RDF/XML hold their union. ``graph=NAME`` picks one named graph,
+``inferred=false`` leaves the entailments out. Each representation is built
+once per dataset version and then served from the answer cache.
+``/.well-known/void`` is the dataset's VoID description (VoID §7.2), also
+linked from the SPARQL service description.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, request
+
+from ..exports.dumps import RDF_SYNTAXES, export_rdf
+from ..exports.errors import ExportError
+from ..exports.void import export_void
+from .cache import Answer
+from .endpoint import current_endpoint
+from .errors import ProtocolError
+from .negotiation import JSONLD, NTRIPLES, RDFXML, TURTLE, Format, negotiate
+from .responses import is_fresh, not_modified, send
+
+bp = Blueprint("dump", __name__)
+
+NQUADS = Format("nquads", "application/n-quads", keywords=("nq", "n-quads"))
+TRIG = Format("trig", "application/trig", charset=True)
+#: Offered formats, the default first, and the export syntax each one is.
+DUMP_FORMATS: tuple[Format, ...] = (NQUADS, TRIG, TURTLE, NTRIPLES, JSONLD, RDFXML)
+_SYNTAX = {"nquads": "nq", "trig": "trig", "turtle": "ttl", "ntriples": "nt", "jsonld": "jsonld", "rdfxml": "rdfxml"}
+_BOOLEAN = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+
+
+@bp.route("/dump")
+def dump() -> Response:
+    """The dataset (or one named graph) in the negotiated syntax, as an attachment."""
+    endpoint = current_endpoint()
+    fmt = negotiate(request.accept_mimetypes, DUMP_FORMATS, request.args.getlist("format"))
+    graph = request.args.get("graph") or None
+    inferred_arg = request.args.get("inferred", "true").lower()
+    if inferred_arg not in _BOOLEAN:
+        raise ProtocolError(400, f"inferred= takes true or false, got {inferred_arg!r}")
+    inferred = _BOOLEAN[inferred_arg]
+    key = ("dump", fmt.key, graph, inferred)
+    etag = endpoint.etag(*key)
+    last_modified = endpoint.dataset.last_modified
+    if is_fresh(request, etag, last_modified):
+        return not_modified(etag, last_modified)
+    syntax = RDF_SYNTAXES[_SYNTAX[fmt.key]]
+
+    def build() -> Answer:
+        try:
+            body = export_rdf(endpoint.dataset.kg, syntax.name, graph=graph, inferred=inferred)
+        except ExportError as exc:
+            raise ProtocolError(404 if graph else 400, str(exc)) from exc
+        name = f"cyberframe{'-' + graph if graph else ''}{syntax.extension}"
+        answer = Answer(200, body, fmt.content_type, {"Content-Disposition": f'attachment; filename="{name}"'})
+        answer.gzipped()
+        return answer
+
+    return send(endpoint.cache.get_or_compute(key, build, wait=60.0), etag, last_modified)
+
+
+@bp.route("/.well-known/void")
+def void() -> Response:
+    """The VoID description of the dataset, in Turtle (VoID §7.2, well-known URI)."""
+    endpoint = current_endpoint()
+    root = request.host_url.rstrip("/")
+    key = ("void", root)
+    etag = endpoint.etag(*key)
+    last_modified = endpoint.dataset.last_modified
+    if is_fresh(request, etag, last_modified):
+        return not_modified(etag, last_modified)
+    answer = endpoint.cache.get_or_compute(
+        key, lambda: Answer(200, export_void(endpoint.dataset.kg, root), TURTLE.content_type), wait=30.0
+    )
+    return send(answer, etag, last_modified)
