@@ -35,6 +35,9 @@ def test_wheel_install_serves_the_full_graph(tmp_path: Path, reference):
     assert "cyberframe/ontology/cyberframe.ttl" in names
     assert "cyberframe/data/framework.ttl" in names
     assert any(n.startswith("cyberframe/queries/") for n in names)
+    assert "cyberframe/ontology/shapes.ttl" in names
+    assert "cyberframe/web/templates/query.html" in names
+    assert "cyberframe/exports/static/context.jsonld" in names
 
     venv = tmp_path / "venv"
     run(sys.executable, "-m", "venv", "--without-pip", venv)
@@ -58,3 +61,9 @@ def test_wheel_install_serves_the_full_graph(tmp_path: Path, reference):
     assert stats["provisions_by_standard"]["ISO/IEC 27002:2022"] == len(reference("iso27002-2022-controls.csv"))
     assert stats["provisions_by_standard"]["ISO/IEC 27001:2022"] == len(reference("iso27001-2022-clauses.csv"))
     assert stats["instances"]["Csf20Subcategory"] == len(reference("csf20-core.csv"))
+    listed = run(venv / "bin" / "cyberframe", "query", "--list", cwd=elsewhere, env=env).stdout
+    assert "controls-for-function" in listed
+    validated = subprocess.run(
+        [str(venv / "bin" / "cyberframe"), "validate"], cwd=elsewhere, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert validated.returncode == 0, validated.stdout + validated.stderr
