@@ -11,6 +11,8 @@ from collections import defaultdict
 
 import pyoxigraph as ox
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conftest import split
 from cyberframe.named_queries import (
@@ -353,3 +355,28 @@ def test_free_text_is_bound_as_an_inert_literal(catalogue, text):
     assert got == [], "the text must be searched for literally, never executed"
     bound = catalogue.bind(catalogue.get("search"), {"text": text})
     assert bound == {ox.Variable("text"): ox.Literal(text)}
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(min_size=0, max_size=120))
+def test_search_with_any_text_is_rejected_or_matches_literally(catalogue, text):
+    """Property: any string is either refused as malformed or searched for as itself."""
+    try:
+        result = rows(catalogue, "search", text=text)
+    except ParameterError:
+        assert not PARAMETER_TYPES["text"].pattern.fullmatch(text)
+        return
+    needle = text.lower()
+    for row in result:
+        assert needle in (row[row["field"]] or "").lower() or row["field"] == "definition"
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(code=st.text(alphabet=st.characters(codec="ascii"), min_size=0, max_size=12))
+def test_any_function_code_is_refused_or_names_a_function(catalogue, code):
+    try:
+        got = rows(catalogue, "function-structure", function=code)
+    except (ParameterError, UnknownEntity):
+        assert code.upper() not in {"ID", "PR", "DE", "RS", "RC"}
+        return
+    assert code.upper() in {"ID", "PR", "DE", "RS", "RC"} and got
