@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 
@@ -22,7 +22,7 @@ import pyoxigraph as ox
 import yaml
 
 from .knowledge import KnowledgeGraph
-from .namespaces import ID
+from .namespaces import CF, ID
 from .resources import queries_dir
 
 _HEADER = re.compile(r"^#\+ ?(.*)$")
@@ -55,6 +55,7 @@ class ParameterType:
     pattern: re.Pattern[str]
     values: str | None = None  #: SELECT ?value listing every valid value; None for free text
     enumerate_in_errors: bool = False
+    value_class: str | None = None  #: IRI bound to ?class in *values* (projected, as substitution requires)
 
 
 def _type(
@@ -65,7 +66,14 @@ def _type(
 
 _TS27103 = "<https://w3id.org/cyberframe/id/framework/ts27103>"
 _ISO27002 = "<https://w3id.org/cyberframe/id/standard/iso-iec-27002-2022>"
-_FACET = "SELECT ?value WHERE {{ ?x a cf:{cls} ; skos:notation ?value }}"
+_FACET_VALUE = r"^[A-Za-z_]{0,60}$"
+_FACET_VALUES = "SELECT ?class ?value WHERE { ?x a ?class ; skos:notation ?value }"
+
+
+def _facet(article: str, noun: str, cls: str) -> ParameterType:
+    """An ISO/IEC 27002:2022 attribute value, spelt as its notation (the hashtag without '#')."""
+    kind = _type(f"{article} {noun}", noun, _FACET_VALUE, _FACET_VALUES, enumerate_in_errors=True)
+    return replace(kind, value_class=str(CF[cls]))
 
 PARAMETER_TYPES: dict[str, ParameterType] = {
     "function": _type(
@@ -114,44 +122,20 @@ PARAMETER_TYPES: dict[str, ParameterType] = {
         "SELECT ?value WHERE { ?x skos:inScheme <https://w3id.org/cyberframe/id/framework/nist-csf-2-0> ;"
         " skos:notation ?value }",
     ),
-    "theme": _type("a theme", "theme", r"^[A-Za-z_]{0,60}$", _FACET.format(cls="Theme"), enumerate_in_errors=True),
-    "control-type": _type(
-        "a control type",
-        "control type",
-        r"^[A-Za-z_]{0,60}$",
-        _FACET.format(cls="ControlType"),
-        enumerate_in_errors=True,
-    ),
-    "security-property": _type(
-        "an information security property",
-        "information security property",
-        r"^[A-Za-z_]{0,60}$",
-        _FACET.format(cls="SecurityProperty"),
-        enumerate_in_errors=True,
-    ),
+    "theme": _facet("a", "theme", "Theme"),
+    "control-type": _facet("a", "control type", "ControlType"),
+    "security-property": _facet("an", "information security property", "SecurityProperty"),
     "cybersecurity-concept": _type(
         "a cybersecurity concept",
         "cybersecurity concept",
-        r"^[A-Za-z_]{0,60}$",
+        _FACET_VALUE,
         "SELECT ?value WHERE { ?x a cf:Function ; skos:inScheme "
         "<https://w3id.org/cyberframe/id/scheme/iso27002-2022-cybersecurity-concepts> ; skos:prefLabel ?l "
         "BIND (STR(?l) AS ?value) }",
         enumerate_in_errors=True,
     ),
-    "operational-capability": _type(
-        "an operational capability",
-        "operational capability",
-        r"^[A-Za-z_]{0,60}$",
-        _FACET.format(cls="OperationalCapability"),
-        enumerate_in_errors=True,
-    ),
-    "security-domain": _type(
-        "a security domain",
-        "security domain",
-        r"^[A-Za-z_]{0,60}$",
-        _FACET.format(cls="SecurityDomain"),
-        enumerate_in_errors=True,
-    ),
+    "operational-capability": _facet("an", "operational capability", "OperationalCapability"),
+    "security-domain": _facet("a", "security domain", "SecurityDomain"),
     "text": _type("text of 2 to 100 characters", "text", r"^[^\x00-\x1f\x7f]{2,100}$"),
     "entity": _type(
         "a https://w3id.org/cyberframe/id/... IRI, a framework code (DE, DE.CM, DE.CM-1), "
@@ -273,7 +257,8 @@ class QueryCatalogue:
         """Valid values of a code type, keyed by their case-folded spelling."""
         if type_name not in self._values:
             kind = PARAMETER_TYPES[type_name]
-            rows = self.kg.query(kind.values) if kind.values else []
+            bound = {} if kind.value_class is None else {ox.Variable("class"): ox.NamedNode(kind.value_class)}
+            rows = self.kg.query(kind.values, substitutions=bound) if kind.values else []
             self._values[type_name] = {row["value"].value.casefold(): row["value"].value for row in rows}
         return self._values[type_name]
 

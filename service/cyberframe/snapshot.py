@@ -12,12 +12,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from . import __version__
+from .files import write_atomically
 from .resources import Source
 
 CACHE_ENV = "CYBERFRAME_CACHE_DIR"
@@ -80,27 +80,13 @@ def snapshot_paths(directory: Path, digest: str) -> tuple[Path, Path]:
     return directory / f"{digest}.nq", directory / f"{digest}.json"
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_snapshot(directory: Path, manifest: Manifest, body: bytes) -> None:
     """Write body then manifest atomically; the manifest is the commit point."""
     if hashlib.sha256(body).hexdigest() != manifest.sha256:
         raise ValueError("manifest digest does not match the snapshot body")
     body_path, manifest_path = snapshot_paths(directory, manifest.build_hash)
-    _write_atomically(body_path, body)
-    _write_atomically(manifest_path, manifest.to_json().encode())
+    write_atomically(body_path, body)
+    write_atomically(manifest_path, manifest.to_json().encode())
 
 
 def read_snapshot(directory: Path, digest: str) -> tuple[Manifest, bytes]:

@@ -2,31 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import click
 
 from ..exports import FORMATS, ExportError
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Write *data* to *path* through a temporary file in the same folder, so a failure leaves no half file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; a published file is readable like any other
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+from ..files import write_atomically
 
 
 def _list_formats() -> None:
@@ -115,6 +98,6 @@ def export(
         sys.stdout.buffer.flush()
         where = "standard output"
     else:
-        _write_atomically(output, data)
+        write_atomically(output, data)
         where = str(output)
     progress(f"{fmt}: {_size(len(data))} to {where} in {time.perf_counter() - started:.2f} s")
