@@ -103,6 +103,9 @@ def create_app(
 
     register_error_handlers(app)
     app.register_blueprint(sparql.bp)
+    from .pages import register_pages  # the web UI and linked-data pages (issue 6)
+
+    register_pages(app)
     app.register_blueprint(status.bp)
     from . import dump, queries
 

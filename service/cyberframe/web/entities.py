@@ -1,0 +1,350 @@
+"""The content of an entity page: one resource, its neighbours and the mapping records about it.
+
+:func:`describe_entity` reads everything the graph says about one IRI - the
+statements with it as subject and as object, in every named graph, marking
+what only OWL 2 RL entailment says - and sorts it into the sections a person
+reads: the header (notation, label, definition, class), the hierarchy
+(``skos:broader`` / ``skos:narrower``), the mapping records in both
+directions with their NIST IR 8477 relationship, rationale, basis and
+provenance, the control attributes of ISO/IEC 27002:2022 as facet links, and
+then every other statement. :func:`entity_triples` is the RDF description
+sent for Turtle, JSON-LD, N-Triples and RDF/XML.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+
+from .graph_index import (
+    CF_NS,
+    DCTERMS,
+    FACETS,
+    ID_NS,
+    RDFS,
+    SKOS,
+    GraphIndex,
+    MappingRecord,
+    TreeNode,
+)
+
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+OWL = "http://www.w3.org/2002/07/owl#"
+#: Statements the header, hierarchy, mappings and attributes sections already show.
+SHOWN = frozenset(
+    {
+        RDF_TYPE,
+        SKOS + "notation",
+        SKOS + "prefLabel",
+        SKOS + "definition",
+        SKOS + "scopeNote",
+        SKOS + "note",
+        SKOS + "broader",
+        SKOS + "narrower",
+        SKOS + "broaderTransitive",
+        SKOS + "narrowerTransitive",
+        SKOS + "mappingRelation",
+        SKOS + "closeMatch",
+        SKOS + "broadMatch",
+        SKOS + "narrowMatch",
+        SKOS + "relatedMatch",
+        CF_NS + "mappingSubject",
+        CF_NS + "mappingObject",
+        CF_NS + "subjectOfMapping",
+        CF_NS + "objectOfMapping",
+        CF_NS + "references",
+        CF_NS + "referencedBy",
+        CF_NS + "successor",
+        CF_NS + "predecessor",
+        CF_NS + "concerns",
+        CF_NS + "concernedBy",
+        CF_NS + "attributeValue",
+        CF_NS + "attributeValueOf",
+        *(prop for _, prop, _ in FACETS),
+    }
+)
+#: Labels of the reused vocabularies' properties (the ontology labels cyberframe's own).
+PROPERTY_LABELS = {
+    RDF_TYPE: "type",
+    SKOS + "inScheme": "in scheme",
+    SKOS + "topConceptOf": "top concept of",
+    SKOS + "hasTopConcept": "has top concept",
+    SKOS + "editorialNote": "editorial note",
+    SKOS + "historyNote": "history note",
+    SKOS + "altLabel": "alternative label",
+    RDFS + "label": "label",
+    RDFS + "comment": "comment",
+    RDFS + "seeAlso": "see also",
+    RDFS + "subClassOf": "subclass of",
+    RDFS + "subPropertyOf": "subproperty of",
+    RDFS + "domain": "domain",
+    RDFS + "range": "range",
+    DCTERMS + "source": "source",
+    DCTERMS + "title": "title",
+    DCTERMS + "description": "description",
+    DCTERMS + "hasPart": "has part",
+    DCTERMS + "isPartOf": "is part of",
+    DCTERMS + "creator": "creator",
+    DCTERMS + "license": "license",
+    "http://www.w3.org/ns/prov#wasDerivedFrom": "derived from",
+    OWL + "inverseOf": "inverse of",
+    OWL + "versionIRI": "version IRI",
+    OWL + "versionInfo": "version",
+}
+#: The mapping sets that hold the framework's own references (the rest are crosswalks between editions).
+FRAMEWORK_SETS = frozenset(
+    {"ts27103-iso27002-2022", "ts27103-iso27001-2022", "ts27103-standards", "ts27103-principles"}
+)
+MAX_VALUES = 120  # values listed per property; the RDF views have them all
+
+
+@dataclass
+class Value:
+    """One object (or subject, for incoming statements) of a statement."""
+
+    term: ox.NamedNode | ox.BlankNode | ox.Literal
+    inferred: bool
+
+    @property
+    def iri(self) -> str | None:
+        return self.term.value if isinstance(self.term, ox.NamedNode) else None
+
+    @property
+    def text(self) -> str:
+        return self.term.value
+
+    @property
+    def language(self) -> str | None:
+        return self.term.language if isinstance(self.term, ox.Literal) else None
+
+    @property
+    def datatype(self) -> str | None:
+        if isinstance(self.term, ox.Literal) and not self.term.language:
+            datatype = self.term.datatype.value
+            return None if datatype.endswith("#string") else datatype
+        return None
+
+
+@dataclass
+class Statements:
+    """The values of one property, in one direction."""
+
+    property: str
+    label: str
+    values: list[Value]
+    total: int
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.values)
+
+
+@dataclass
+class RecordGroup:
+    """Mapping records of one mapping set, seen from one end."""
+
+    mapping_set: str | None
+    records: list[MappingRecord]
+    direction: str  #: "from" (the entity is the subject) or "to" (it is the object)
+
+    @property
+    def is_framework(self) -> bool:
+        return (self.mapping_set or "").rsplit("/", 1)[-1] in FRAMEWORK_SETS
+
+
+@dataclass
+class Facet:
+    """One control attribute (``Theme: Technological``) with its values."""
+
+    param: str
+    heading: str
+    values: list[tuple[str, str]]  #: (value IRI, notation)
+
+
+@dataclass
+class EntityView:
+    """Everything an entity page shows."""
+
+    iri: str
+    key: str
+    kind: str
+    cls: str | None
+    notation: str | None
+    label: str | None
+    definitions: list[str]
+    scope_notes: list[str]
+    notes: list[str]
+    parents: list[str]
+    trail: list[str]  #: broader chain, top first
+    children: list[str]
+    tree: TreeNode | None
+    facets: list[Facet]
+    mappings_from: list[RecordGroup]
+    mappings_to: list[RecordGroup]
+    outgoing: list[Statements]
+    incoming: list[Statements]
+    record: MappingRecord | None = None
+    members: list[str] = field(default_factory=list)
+
+    @property
+    def title(self) -> str:
+        if self.notation and self.label and not self.label.startswith(self.notation):
+            return f"{self.notation} {self.label}"
+        return self.label or self.notation or self.key
+
+    @property
+    def function_code(self) -> str | None:
+        """For a function of the framework: its code (the per-function heatmap)."""
+        return self.notation if self.kind == "function" and self.tree is not None else None
+
+    @property
+    def framework_from(self) -> list[RecordGroup]:
+        """Records of the framework's own mapping sets with this entity as subject (its references)."""
+        return [g for g in self.mappings_from if g.is_framework]
+
+    @property
+    def framework_to(self) -> list[RecordGroup]:
+        """Records of the framework's own mapping sets with this entity as object (what references it)."""
+        return [g for g in self.mappings_to if g.is_framework]
+
+    @property
+    def crosswalks(self) -> list[RecordGroup]:
+        """Records of the crosswalk sets (27002:2013 -> 2022, CSF 1.1 -> 2.0, CSF 2.0 -> 27001), both directions."""
+        return [g for g in (*self.mappings_from, *self.mappings_to) if not g.is_framework]
+
+    @property
+    def is_control_2022(self) -> bool:
+        return self.iri.startswith(ID_NS + "control/iso-iec-27002-2022/")
+
+
+def _literal_values(store: ox.Store, node: ox.NamedNode, predicate: str) -> list[str]:
+    values = []
+    for quad in store.quads_for_pattern(node, ox.NamedNode(predicate), None):
+        obj = quad.object
+        if isinstance(obj, ox.Literal) and obj.language in (None, "en") and obj.value not in values:
+            values.append(obj.value)
+    return values
+
+
+def _group(
+    index: GraphIndex, quads: list[ox.Quad], *, incoming: bool, property_label
+) -> tuple[list[Statements], dict[str, list[Value]]]:
+    by_property: dict[str, dict[str, Value]] = defaultdict(dict)
+    for quad in quads:
+        term = quad.subject if incoming else quad.object
+        inferred = quad.graph_name == index.inferred_graph
+        key = str(term)
+        existing = by_property[quad.predicate.value].get(key)
+        if existing is None:
+            by_property[quad.predicate.value][key] = Value(term, inferred)
+        elif not inferred:
+            existing.inferred = False
+    everything = {p: list(v.values()) for p, v in by_property.items()}
+    groups = []
+    for predicate, values in everything.items():
+        if predicate in SHOWN:
+            continue
+        values.sort(key=lambda v: index.sort_key(v.iri) if v.iri else (2, (), v.text))
+        groups.append(Statements(predicate, property_label(predicate), values[:MAX_VALUES], len(values)))
+    groups.sort(key=lambda g: (g.label.casefold(), g.property))
+    return groups, everything
+
+
+def describe_entity(index: GraphIndex, iri: str, property_label) -> EntityView:
+    """The :class:`EntityView` of *iri* (which must exist in the graph)."""
+    store = index.store
+    node = ox.NamedNode(iri)
+    key = iri[len(ID_NS) :] if iri.startswith(ID_NS) else iri
+    kind = key.split("/", 1)[0]
+    out_quads = list(store.quads_for_pattern(node, None, None))
+    in_quads = list(store.quads_for_pattern(None, None, node))
+    outgoing, out_all = _group(index, out_quads, incoming=False, property_label=property_label)
+    incoming, in_all = _group(index, in_quads, incoming=True, property_label=property_label)
+
+    def iris(values: list[Value]) -> list[str]:
+        return sorted({v.iri for v in values if v.iri}, key=index.sort_key)
+
+    parents = iris(out_all.get(SKOS + "broader", []))
+    children = iris(in_all.get(SKOS + "broader", []) + out_all.get(SKOS + "narrower", []))
+    trail: list[str] = []
+    containers = iris(out_all.get(CF_NS + "inStandard", []))
+    current = parents[0] if parents else containers[0] if containers else None
+    while current is not None and current not in trail and len(trail) < 8:
+        trail.insert(0, current)
+        here = ox.NamedNode(current)
+        above = [q.object.value for q in store.quads_for_pattern(here, ox.NamedNode(SKOS + "broader"), None)]
+        if not above:
+            above = [q.object.value for q in store.quads_for_pattern(here, ox.NamedNode(CF_NS + "inStandard"), None)]
+        current = sorted(above)[0] if above else None
+
+    facets = []
+    for param, prop, heading in FACETS:
+        values = iris(out_all.get(prop, []))
+        if values and iri.startswith(ID_NS + "control/iso-iec-27002-2022/"):
+            pairs = [(v, _facet_value(index, param, v)) for v in values]
+            facets.append(Facet(param, heading, pairs))
+
+    members: list[str] = []
+    if kind in ("standard", "scheme", "mapping-set"):
+        for predicate in (CF_NS + "inStandard", SKOS + "inScheme", CF_NS + "inMappingSet"):
+            members += iris(in_all.get(predicate, []))
+
+    return EntityView(
+        iri=iri,
+        key=key,
+        kind=kind,
+        cls=index.main_class(iri),
+        notation=index.name(iri).notation,
+        label=index.name(iri).label,
+        definitions=_literal_values(store, node, SKOS + "definition")
+        or _literal_values(store, node, DCTERMS + "description"),
+        scope_notes=_literal_values(store, node, SKOS + "scopeNote"),
+        notes=_literal_values(store, node, SKOS + "note"),
+        parents=parents,
+        trail=trail,
+        children=children,
+        tree=index.tree_nodes.get(iri),
+        facets=facets,
+        mappings_from=_record_groups(index.records_by_subject.get(iri, []), "from"),
+        mappings_to=_record_groups(index.records_by_object.get(iri, []), "to"),
+        outgoing=[g for g in outgoing if not _repeats_header(g, index.name(iri).label)],
+        incoming=[
+            g for g in incoming if g.property not in (CF_NS + "inStandard", SKOS + "inScheme", CF_NS + "inMappingSet")
+        ]
+        if members
+        else incoming,
+        record=index.records.get(iri),
+        members=members,
+    )
+
+
+def _repeats_header(group: Statements, label: str | None) -> bool:
+    """True for statements the header shows already: the description, an ``rdfs:label`` equal to the label."""
+    if group.property == DCTERMS + "description":
+        return True
+    return group.property == RDFS + "label" and all(v.text == label for v in group.values)
+
+
+def _facet_value(index: GraphIndex, param: str, value: str) -> str:
+    """The value the controls-by-attributes query takes: the notation, or the function's name for concepts."""
+    name = index.name(value)
+    if param == "concept":
+        return name.label or ""
+    return name.notation or name.label or ""
+
+
+def _record_groups(records: list[MappingRecord], direction: str) -> list[RecordGroup]:
+    groups: list[RecordGroup] = []
+    for record in records:
+        if not groups or groups[-1].mapping_set != record.mapping_set:
+            groups.append(RecordGroup(record.mapping_set, [], direction))
+        groups[-1].records.append(record)
+    return groups
+
+
+def entity_triples(index: GraphIndex, iri: str, describe_query: str) -> list[ox.Triple]:
+    """The RDF description of *iri*: the ``entity`` named query (statements both ways, neighbours' names)."""
+    result = index.kg.query(describe_query, substitutions={ox.Variable("entity"): ox.NamedNode(iri)})
+    return sorted(set(result), key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))

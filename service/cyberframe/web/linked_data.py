@@ -1,0 +1,302 @@
+"""Dereferenceable IRIs: ``/id/...``, ``/ontology`` and ``/shapes`` (DESIGN.md §3-§4, issue 6 item 1).
+
+Every ``{PUBLIC_BASE}id/{kind}/{key}`` IRI is served at ``/id/{kind}/{key}``
+with content negotiation on the one URL (Cool URIs for the Semantic Web §4.2
+and §6; RFC 9110 §12): HTML for browsers, Turtle, JSON-LD (compacted with the
+published context), N-Triples or RDF/XML by ``Accept`` or ``format=``. Each
+answer says ``Vary: Accept`` and lists its alternates in ``Link`` headers
+(RFC 8288). An unknown IRI is a 404 with a page that suggests what may have
+been meant. The ontology and the shapes dereference the same way, with an
+anchor per term (``/ontology#references``, ``/shapes#CategoryShape``).
+
+A w3id.org redirect rule ``^cyberframe/(.*)$ -> https://host/$1`` maps every
+IRI onto these routes; if a proxy keeps the ``/cyberframe`` prefix,
+``/cyberframe/...`` redirects to the same path without it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from markupsafe import Markup
+
+from ..exports import jsonld
+from ..exports.docs import shipped_ontology_html
+from ..namespaces import CF, PREFIXES
+from ..resources import ontology_path, shapes_path
+from .cache import Answer
+from .entities import PROPERTY_LABELS, describe_entity, entity_triples
+from .errors import error_response
+from .graph_index import ID_NS, TS27103, local_name
+from .negotiation import HTML, JSONLD, NTRIPLES, RDFXML, TURTLE, Format
+from .site import choose, curie, href, html_answer, respond, site, wants_html
+
+bp = Blueprint("linked_data", __name__)
+
+#: What an IRI can be had as: HTML first, so that ``*/*`` (a plain curl) gets the page.
+ENTITY_FORMATS: tuple[Format, ...] = (HTML, TURTLE, JSONLD, NTRIPLES, RDFXML)
+RDF_FORMATS: dict[str, ox.RdfFormat] = {
+    "turtle": ox.RdfFormat.TURTLE,
+    "ntriples": ox.RdfFormat.N_TRIPLES,
+    "rdfxml": ox.RdfFormat.RDF_XML,
+}
+SHAPES_NS = "https://w3id.org/cyberframe/shapes#"
+SH = "http://www.w3.org/ns/shacl#"
+RDF_FIRST = "http://www.w3.org/1999/02/22-rdf-syntax-ns#first"
+RDF_REST = "http://www.w3.org/1999/02/22-rdf-syntax-ns#rest"
+RDF_NIL = "http://www.w3.org/1999/02/22-rdf-syntax-ns#nil"
+_ENTITY_DIV = re.compile(r'<div class="property entity" id="([^"]*)">')
+_CODE = re.compile(r"<code>([^<]*)</code>")
+_ID = re.compile(r'\bid="([^"]*)"')
+
+
+def property_label(iri: str) -> str:
+    """The label a page shows for a property: the ontology's, the reused vocabulary's, or a CURIE."""
+    return PROPERTY_LABELS.get(iri) or site().index.name(iri).label or curie(iri)
+
+
+def _rdf_body(triples: list[ox.Triple], fmt: Format) -> bytes:
+    if fmt.key == "jsonld":
+        return jsonld.serialize(triples)
+    prefixes = PREFIXES if fmt.key in ("turtle", "rdfxml") else None
+    return ox.serialize(triples, format=RDF_FORMATS[fmt.key], prefixes=prefixes)
+
+
+def _alternates(path: str) -> str:
+    """``Link`` header values naming the other representations (RFC 8288 §3, rel="alternate")."""
+    links = [f'<{path}?format={f.key}>; rel="alternate"; type="{f.media_type}"' for f in ENTITY_FORMATS]
+    return ", ".join(links)
+
+
+def _with_links(response: Response, path: str) -> Response:
+    response.headers["Link"] = _alternates(path)
+    return response
+
+
+# --- /id/... ------------------------------------------------------------------------------------
+
+
+@bp.route("/id/<path:key>", methods=["GET"])
+def entity(key: str) -> Response:
+    """One resource: HTML or RDF by content negotiation; a helpful 404 for an IRI that names nothing."""
+    current = site()
+    iri = current.public_base + "id/" + key
+    index = current.index
+    if not index.exists(iri):
+        return not_found(iri, key)
+    fmt = choose(ENTITY_FORMATS)
+    if fmt.key == "html":
+        return _with_links(respond(lambda: _entity_page(iri), fmt.key), request.path)
+    query = current.catalogue.get("entity").sparql
+
+    def make() -> Answer:
+        return Answer(200, _rdf_body(entity_triples(index, iri, query), fmt), fmt.content_type)
+
+    return _with_links(respond(make, fmt.key), request.path)
+
+
+def _entity_page(iri: str) -> Answer:
+    index = site().index
+    view = describe_entity(index, iri, property_label)
+    set_records = []
+    if view.kind == "mapping-set":
+        set_records = sorted(
+            (r for r in index.records.values() if r.mapping_set == iri),
+            key=lambda r: (index.sort_key(r.subject), index.sort_key(r.object)),
+        )
+    return html_answer(
+        "entity.html",
+        view=view,
+        formats=ENTITY_FORMATS[1:],
+        functions=index.functions if iri == TS27103 else None,
+        set_records=set_records,
+    )
+
+
+@bp.route("/resolve", methods=["GET"])
+def resolve() -> Response:
+    """``/resolve?iri=https://w3id.org/cyberframe/id/...``: 303 See Other to the page of that IRI (RFC 9110 §15.4.4)."""
+    iri = request.args.get("iri", "").strip()
+    base = site().public_base
+    if iri.startswith(base + "id/") and len(iri) > len(base) + 3:
+        return redirect(url_for(".entity", key=iri[len(base) + 3 :]), 303)
+    for document in ("ontology", "shapes"):
+        if iri == base + document or iri.startswith(base + document + "#"):
+            return redirect(url_for("." + document) + iri[len(base + document) :], 303)
+    return redirect(url_for("pages.search", q=iri), 303)
+
+
+@bp.route("/cyberframe/<path:rest>", methods=["GET"])
+def unprefixed(rest: str) -> Response:
+    """A proxy that forwards w3id.org's ``/cyberframe/...`` paths unchanged: 301 to the path without the prefix."""
+    target = "/" + rest
+    if not site().route_exists(target):
+        abort(404)
+    query = request.query_string.decode("latin-1")
+    return redirect(request.script_root + target + ("?" + query if query else ""), 301)
+
+
+def not_found(iri: str, key: str) -> Response:
+    """404 for an IRI that names nothing: HTML with suggestions for browsers, else a short text (DESIGN.md §6)."""
+    index = site().index
+    kind, _, rest = key.partition("/")
+    suggestions: list[str] = []
+    if rest:
+        known = index.keys_of_kind(kind)
+        folded = {k.casefold(): k for k in known}
+        if rest.casefold() in folded:
+            suggestions.append(folded[rest.casefold()])
+        suggestions += [k for k in difflib.get_close_matches(rest, known, n=6, cutoff=0.6) if k not in suggestions]
+    iris = [ID_NS + kind + "/" + s for s in suggestions[:6]]
+    kinds = sorted({k.split("/", 1)[0] for k in (i[len(ID_NS) :] for i in index.names if i.startswith(ID_NS))})
+    if not wants_html():
+        hint = f"; did you mean {', '.join(iris)}?" if iris else ""
+        return error_response(404, f"{iri} names nothing in the cyberframe graph{hint}")
+    body = render_template(
+        "not_found.html", iri=iri, key=key, suggestions=iris, kinds=kinds, kind_known=kind in kinds, query=rest or key
+    )
+    response = Response(body, status=404, content_type=HTML.content_type)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# --- /ontology ----------------------------------------------------------------------------------
+
+
+@bp.route("/ontology", methods=["GET"])
+def ontology() -> Response:
+    """The ontology: pyLODE's documentation for browsers (with an anchor per term), the ontology as RDF otherwise."""
+    fmt = choose(ENTITY_FORMATS)
+    if fmt.key == "html":
+        return respond(lambda: site().memo("ontology.html", _ontology_html), fmt.key)
+    if fmt.key == "turtle":
+        return respond(lambda: Answer(200, ontology_path().read_bytes(), fmt.content_type), fmt.key)
+
+    def make() -> Answer:
+        kg = site().index.kg
+        triples = [q.triple for q in kg.store.quads_for_pattern(None, None, None, kg.graph_iri("ontology"))]
+        return Answer(200, _rdf_body(sorted(set(triples), key=str), fmt), fmt.content_type)
+
+    return respond(make, fmt.key)
+
+
+def _ontology_html() -> Answer:
+    """pyLODE's page, plus an empty anchor named after each term's local name where pyLODE chose another id.
+
+    pyLODE names class anchors after their labels (``#frameworkactivity``); the
+    ontology's IRIs are ``...ontology#Activity``, so ``/ontology#Activity`` must
+    land there too.
+    """
+    html = shipped_ontology_html().decode("utf-8")
+    taken = set(_ID.findall(html))
+    namespace = str(CF._NS)
+    pieces: list[str] = []
+    position = 0
+    for match in _ENTITY_DIV.finditer(html):
+        code = _CODE.search(html, match.end())
+        if code is None or not code.group(1).startswith(namespace):
+            continue
+        local = code.group(1)[len(namespace) :]
+        if local in taken or not local:
+            continue
+        taken.add(local)
+        pieces += [html[position : match.end()], str(Markup('<span id="{}"></span>').format(local))]
+        position = match.end()
+    pieces.append(html[position:])
+    html = "".join(pieces)
+    banner = render_template("ontology_banner.html")
+    html = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + banner, html, count=1)
+    return Answer(200, html.encode("utf-8"), HTML.content_type)
+
+
+# --- /shapes ------------------------------------------------------------------------------------
+
+
+@dataclass
+class ShapeNode:
+    """A shape or a blank node inside one (a path, a SPARQL constraint), as nested (property, values)."""
+
+    term: str
+    anchor: str | None
+    statements: list[tuple[str, list[ShapeValue]]] = field(default_factory=list)
+
+
+@dataclass
+class ShapeValue:
+    text: str
+    iri: str | None = None
+    node: ShapeNode | None = None
+    items: list[ShapeValue] | None = None
+    long: bool = False
+
+
+@bp.route("/shapes", methods=["GET"])
+def shapes() -> Response:
+    """The SHACL shapes: a page with an anchor per shape for browsers, the shapes graph as RDF otherwise."""
+    fmt = choose(ENTITY_FORMATS)
+    if fmt.key == "html":
+        return respond(lambda: html_answer("shapes.html", shapes=_shape_nodes()), fmt.key)
+    if fmt.key == "turtle":
+        return respond(lambda: Answer(200, shapes_path().read_bytes(), fmt.content_type), fmt.key)
+
+    def make() -> Answer:
+        triples = [q.triple for q in ox.parse(shapes_path().read_bytes(), format=ox.RdfFormat.TURTLE)]
+        return Answer(200, _rdf_body(sorted(set(triples), key=str), fmt), fmt.content_type)
+
+    return respond(make, fmt.key)
+
+
+def _shape_nodes() -> list[ShapeNode]:
+    """Every shape of ``shapes.ttl`` with all its statements, blank nodes nested (SHACL §2, §4)."""
+    quads = list(ox.parse(shapes_path().read_bytes(), format=ox.RdfFormat.TURTLE))
+    by_subject: dict[str, list[ox.Quad]] = {}
+    for quad in quads:
+        by_subject.setdefault(str(quad.subject), []).append(quad)
+
+    def value(term, depth: int) -> ShapeValue:
+        if isinstance(term, ox.Literal):
+            return ShapeValue(term.value, long="\n" in term.value or len(term.value) > 160)
+        if isinstance(term, ox.BlankNode):
+            facts = {q.predicate.value: q.object for q in by_subject.get(str(term), [])}
+            if RDF_FIRST in facts:
+                items = []
+                while isinstance(term, ox.BlankNode) and len(items) < 50:
+                    facts = {q.predicate.value: q.object for q in by_subject.get(str(term), [])}
+                    if RDF_FIRST not in facts:
+                        break
+                    items.append(value(facts[RDF_FIRST], depth + 1))
+                    term = facts.get(RDF_REST)
+                return ShapeValue("list", items=items)
+            return ShapeValue("", node=node(term, depth + 1))
+        return ShapeValue(curie(term.value), iri=term.value)
+
+    def node(term, depth: int) -> ShapeNode:
+        grouped: dict[str, list[ShapeValue]] = {}
+        for quad in by_subject.get(str(term), []):
+            if depth < 4:
+                grouped.setdefault(curie(quad.predicate.value), []).append(value(quad.object, depth))
+        ordered = sorted(grouped.items(), key=lambda kv: (kv[0] != "rdf:type", kv[0] != "sh:name", kv[0]))
+        anchor = (
+            term.value[len(SHAPES_NS) :]
+            if isinstance(term, ox.NamedNode) and term.value.startswith(SHAPES_NS)
+            else None
+        )
+        return ShapeNode(curie(term.value) if isinstance(term, ox.NamedNode) else "", anchor, ordered)
+
+    named = sorted({q.subject for q in quads if isinstance(q.subject, ox.NamedNode)}, key=lambda t: t.value)
+    return [node(t, 0) for t in named]
+
+
+def shape_href(iri: str) -> str:
+    """Links between shapes stay on the page; ontology terms go to the ontology page."""
+    if iri.startswith(SHAPES_NS):
+        return "#" + iri[len(SHAPES_NS) :]
+    return href(iri) or iri
+
+
+bp.add_app_template_global(shape_href, "shape_href")
+bp.add_app_template_global(local_name, "local_name")

@@ -1,0 +1,261 @@
+"""The web pages people read: home, search, controls by attribute, pictures, downloads (issue 6 items 3, 6, 7).
+
+Every page is rendered on the server from Jinja templates (autoescaped) that
+extend ``base.html`` and work without JavaScript; ``static/cyberframe.js`` only
+adds sortable tables and the query editor's highlighting. The markup follows
+WCAG 2.1: landmarks (``header``, ``nav``, ``main``, ``footer``), a skip link,
+a label for every control, headings in order, text contrast of at least
+4.5:1 and focus outlines.
+
+:func:`register_pages` is what the app factory calls: it installs the
+:class:`~.site.Site` object and every blueprint of the web UI.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from flask import Blueprint, Flask, Response, abort, redirect, request, url_for
+from markupsafe import Markup, escape
+
+from ..exports import FORMATS, ExportError, export
+from ..named_queries import NamedQueryError, ParameterError, UnknownEntity
+from .cache import Answer
+from .graph_index import CF_NS, FACETS, ID_NS
+from .negotiation import HTML
+from .site import EXTENSION, Site, choose, html_answer, respond, site, template_globals
+
+bp = Blueprint("pages", __name__, static_folder="static", static_url_path="/static")
+
+#: Exports offered for download at /exports/FILE (RDF dumps are /dump's).
+DOWNLOADS = ("jsonld-tree", "sssom", "strm", "oscal-catalog", "oscal-catalog-iso27002", "oscal-mapping", "void")
+#: The class of each attribute facet's values; ``concept`` values are the framework's functions.
+FACET_CLASSES = {
+    "theme": CF_NS + "Theme",
+    "type": CF_NS + "ControlType",
+    "property": CF_NS + "SecurityProperty",
+    "capability": CF_NS + "OperationalCapability",
+    "domain": CF_NS + "SecurityDomain",
+}
+#: The column of controls-by-attributes that lists each facet's values of a control.
+FACET_COLUMNS = {
+    "theme": "controlTheme",
+    "type": "types",
+    "property": "properties",
+    "concept": "concepts",
+    "capability": "capabilities",
+    "domain": "domains",
+}
+
+
+def register_pages(app: Flask) -> None:
+    """Install the web UI: the :class:`Site`, its blueprints and the template helpers."""
+    from . import heatmap, linked_data, query_page, validate_page
+
+    app.extensions[EXTENSION] = Site(app)
+    app.context_processor(template_globals)
+    for blueprint in (bp, linked_data.bp, heatmap.bp, query_page.bp, validate_page.bp):
+        app.register_blueprint(blueprint)
+
+
+# --- home -----------------------------------------------------------------------------------------
+
+
+@bp.route("/", methods=["GET"])
+def home() -> Response:
+    """The framework as a tree, the search box, the heatmap and the ways in (query, validate, download)."""
+    choose((HTML,))
+    return respond(_home)
+
+
+def _home() -> Answer:
+    index = site().index
+    framework = ID_NS + "framework/ts27103"
+    counts = {
+        "functions": len(index.functions),
+        "categories": sum(f.count(1) for f in index.functions),
+        "subcategories": sum(f.count(2) for f in index.functions),
+        "controls": sum(1 for i in index.names if i.startswith(ID_NS + "control/iso-iec-27002-2022/")),
+        "records": len(index.records),
+    }
+    downloads = [FORMATS[name] for name in DOWNLOADS]
+    return html_answer(
+        "home.html",
+        functions=index.functions,
+        framework=framework,
+        definition=index.definitions.get(framework),
+        counts=counts,
+        downloads=downloads,
+    )
+
+
+# --- search ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Hit:
+    entity: str
+    type: str
+    notation: str | None
+    label: str
+    field: str
+    definition: str | None
+
+
+@bp.route("/search", methods=["GET"])
+def search() -> Response:
+    """``/search?q=...``: the ``search`` named query over labels, definitions and notations."""
+    choose((HTML,))
+    text = request.args.get("q", "").strip()
+    base = site().public_base
+    if text.startswith(base) and " " not in text:
+        return redirect(url_for("linked_data.resolve", iri=text), 303)
+    return respond(lambda: _search(text))
+
+
+def _search(text: str) -> Answer:
+    index = site().index
+    if not text:
+        return html_answer("search.html", q="", hits=[], error=None, kinds=[])
+    try:
+        rows = site().catalogue.run("search", {"text": text})
+    except NamedQueryError as exc:
+        return html_answer("search.html", status=400, q=text, hits=[], error=str(exc), kinds=[])
+    hits: list[Hit] = []
+    seen: set[str] = set()
+    for row in rows:
+        iri = row["entity"].value
+        if iri in seen:
+            continue
+        seen.add(iri)
+        notation = row["notation"].value if row["notation"] is not None else None
+        hits.append(
+            Hit(iri, row["type"].value, notation, row["label"].value, row["field"].value, index.definitions.get(iri))
+        )
+    rank = {"notation": 0, "label": 1, "definition": 2}
+    folded = text.casefold()
+    hits.sort(key=lambda h: ((h.notation or "").casefold() != folded, rank.get(h.field, 3), index.sort_key(h.entity)))
+    kinds = Counter(index.name(h.type).label or h.type for h in hits)
+    return html_answer("search.html", q=text, hits=hits, error=None, kinds=sorted(kinds.items()))
+
+
+def highlight(text: str | None, needle: str) -> Markup:
+    """*text* with each case-insensitive occurrence of *needle* in ``<mark>`` (escaped, for templates)."""
+    if not text:
+        return Markup("")
+    if not needle:
+        return escape(text)
+    folded, target = text.casefold(), needle.casefold()
+    if len(folded) != len(text):  # case folding changed the length: no safe positions
+        return escape(text)
+    pieces: list[Markup] = []
+    start = 0
+    while (found := folded.find(target, start)) >= 0:
+        pieces += [escape(text[start:found]), Markup("<mark>{}</mark>").format(text[found : found + len(needle)])]
+        start = found + len(needle)
+    pieces.append(escape(text[start:]))
+    return Markup("").join(pieces)
+
+
+# --- controls by attribute --------------------------------------------------------------------------
+
+
+@dataclass
+class FacetValue:
+    iri: str
+    value: str  #: what controls-by-attributes takes
+    label: str
+    count: int
+    selected: bool
+
+
+@bp.route("/controls", methods=["GET"])
+def controls() -> Response:
+    """ISO/IEC 27002:2022 controls filtered by attribute values: the ``controls-by-attributes`` named query."""
+    choose((HTML,))
+    given = {p: v for p, v in request.args.items() if p != "format"}
+    return respond(lambda: _controls(given))
+
+
+def _controls(given: dict[str, str]) -> Answer:
+    current = site()
+    index = current.index
+    params = {p: v for p, v in given.items() if v}
+    try:
+        rows = list(current.catalogue.run("controls-by-attributes", params))
+    except (ParameterError, UnknownEntity) as exc:
+        return html_answer("controls.html", status=400, error=str(exc), rows=[], facets=[], params=params)
+    results = [{name: (row[name].value if row[name] is not None else "") for name in _CONTROL_COLUMNS} for row in rows]
+    selected = {p: v for p, v in params.items()}
+    facets = []
+    for param, _prop, heading in FACETS:
+        column = FACET_COLUMNS[param]
+        values = []
+        for iri in _facet_iris(param):
+            name = index.name(iri)
+            value = (name.label if param == "concept" else name.notation) or ""
+            count = sum(1 for r in results if value in r[column].split(" "))
+            chosen = selected.get(param, "").casefold() == value.casefold()
+            values.append(FacetValue(iri, value, name.label or value, count, chosen))
+        facets.append((param, heading, values))
+    return html_answer("controls.html", status=200, error=None, rows=results, facets=facets, params=selected)
+
+
+_CONTROL_COLUMNS = ("control", "title", "controlTheme", "types", "properties", "concepts", "capabilities", "domains")
+
+
+def _facet_iris(param: str) -> list[str]:
+    index = site().index
+    if param == "concept":
+        return [f.iri for f in index.functions]
+    cls = FACET_CLASSES[param]
+    return sorted((iri for iri, types in index.types.items() if cls in types), key=index.sort_key)
+
+
+def control_iri(notation: str) -> str:
+    return ID_NS + "control/iso-iec-27002-2022/" + notation
+
+
+def toggle(params: dict[str, str], param: str, value: str) -> str:
+    """The /controls URL with *param* set to *value*, or unset if it already is."""
+    changed = dict(params)
+    if changed.get(param, "").casefold() == value.casefold():
+        changed.pop(param)
+    else:
+        changed[param] = value
+    return url_for("pages.controls", **dict(sorted(changed.items())))
+
+
+# --- pictures and downloads -------------------------------------------------------------------------
+
+
+@bp.route("/heatmaps", methods=["GET"])
+def heatmaps_page() -> Response:
+    """Every heatmap with its numbers as a table."""
+    choose((HTML,))
+    return respond(lambda: html_answer("heatmaps.html"))
+
+
+@bp.route("/exports/<filename>", methods=["GET"])
+def download(filename: str) -> Response:
+    """The exports of ``cyberframe export`` under their published file names (made once, then kept)."""
+    spec = next((FORMATS[n] for n in DOWNLOADS if FORMATS[n].filename == filename), None)
+    if spec is None:
+        abort(404)
+    current = site()
+
+    def make() -> Answer:
+        try:
+            body = export(current.index.kg, spec.name)
+        except ExportError as exc:  # pragma: no cover - the shipped graph exports
+            return Answer(500, str(exc).encode(), "text/plain; charset=utf-8")
+        charset = "; charset=utf-8" if spec.media_type.startswith("text/") else ""
+        return Answer(200, body, spec.media_type + charset, {"Content-Disposition": f'inline; filename="{filename}"'})
+
+    return respond(lambda: current.memo("export:" + spec.name, make))
+
+
+bp.add_app_template_filter(highlight, "highlight")
+bp.add_app_template_global(toggle, "toggle")
+bp.add_app_template_global(control_iri, "control_iri")

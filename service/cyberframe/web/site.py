@@ -1,0 +1,186 @@
+"""What every HTML page shares: the live page objects, links from IRIs, content negotiation, caching.
+
+* :class:`Site` (``app.extensions["cyberframe-pages"]``) holds what the pages
+  build once: the :class:`~.graph_index.GraphIndex`, the named-query
+  catalogue, rendered pictures and exports. Nothing is a module global.
+* :func:`href` turns an IRI into the link a page shows: an IRI under the
+  public base (config ``PUBLIC_BASE``, default ``https://w3id.org/cyberframe/``)
+  becomes the local path that dereferences it (Cool URIs for the Semantic Web,
+  §4: the IRI and the page are one resource), any other IRI stays as it is.
+* :func:`respond` answers a GET with a page, its ETag and ``Last-Modified``
+  (RFC 9110 §8.8), 304 for a revalidation, and keeps the bytes in the answer
+  cache: the data are frozen, so a page is the same bytes until the next build.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from flask import Flask, Response, current_app, render_template, request, url_for
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import RequestRedirect
+
+from .. import __version__
+from ..named_queries import QueryCatalogue
+from ..namespaces import PREFIXES
+from .cache import Answer
+from .endpoint import current_endpoint
+from .graph_index import GraphIndex, Name
+from .negotiation import HTML, Format, negotiate
+from .responses import is_fresh, not_modified, send
+
+EXTENSION = "cyberframe-pages"
+DEFAULT_PUBLIC_BASE = "https://w3id.org/cyberframe/"
+
+
+class Site:
+    """The page-side live objects of one app, built on first use (the Flask tutorial's ``app.extensions``)."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self._lock = threading.RLock()
+        self._routes: dict[str, bool] = {}
+        self._made: dict[str, Any] = {}  #: pictures, exports and documents made once
+
+    @property
+    def public_base(self) -> str:
+        base = str(self.app.config.get("PUBLIC_BASE") or DEFAULT_PUBLIC_BASE)
+        return base if base.endswith("/") else base + "/"
+
+    @property
+    def index(self) -> GraphIndex:
+        """Names, classes, tree and mapping records of the served knowledge graph (built once)."""
+        return self.memo("index", lambda: GraphIndex(self.app.extensions["cyberframe"].dataset.kg))
+
+    @property
+    def catalogue(self) -> QueryCatalogue:
+        """The named queries over the served knowledge graph (parameters checked, values bound)."""
+        return self.memo("catalogue", lambda: QueryCatalogue(self.app.extensions["cyberframe"].dataset.kg))
+
+    def memo(self, key: str, make: Callable[[], Any]) -> Any:
+        """Something made once per app (a picture, an export, a document); the first caller makes it."""
+        if key not in self._made:
+            with self._lock:
+                if key not in self._made:
+                    self._made[key] = make()
+        return self._made[key]
+
+    def route_exists(self, path: str) -> bool:
+        """True if some route of this app answers GET *path* (so pages only link to what exists)."""
+        if path not in self._routes:
+            adapter = self.app.url_map.bind("localhost")
+            try:
+                adapter.match(path, method="GET")
+                found = True
+            except RequestRedirect:
+                found = True
+            except HTTPException:
+                found = False
+            self._routes[path] = found
+        return self._routes[path]
+
+
+def site() -> Site:
+    """The :class:`Site` of the app handling the current request."""
+    return current_app.extensions[EXTENSION]
+
+
+# --- links --------------------------------------------------------------------------------------
+
+
+def href(iri: str) -> str | None:
+    """The link for *iri*: a local path for the IRIs this service dereferences, else the IRI itself.
+
+    Named graphs (``.../graph/...``) have no page of their own: None.
+    """
+    base = site().public_base
+    if not iri.startswith(base):
+        return iri if iri.startswith(("http://", "https://")) else None
+    rest = iri[len(base) :]
+    if rest.startswith("id/") and len(rest) > 3:
+        return url_for("linked_data.entity", key=rest[3:])
+    for document in ("ontology", "shapes"):
+        if rest == document or rest.startswith(document + "#"):
+            fragment = rest[len(document) :]
+            return url_for(f"linked_data.{document}") + fragment
+    if rest == "context.jsonld":
+        return url_for("status.jsonld_context")
+    return None
+
+
+def curie(iri: str) -> str:
+    """``cf:references``, ``cfid:function/DE``, ``skos:broader``; the IRI itself if no prefix fits."""
+    best = max(((p, ns) for p, ns in PREFIXES.items() if iri.startswith(ns)), key=lambda i: len(i[1]), default=None)
+    return best[0] + ":" + iri[len(best[1]) :] if best else iri
+
+
+def name_of(iri: str) -> Name:
+    return site().index.name(iri)
+
+
+def display(iri: str) -> str:
+    """What a link to *iri* reads: notation and label; ``8.1.1 → 5.9`` for a mapping record; else a CURIE."""
+    index = site().index
+    record = index.records.get(iri)
+    if record is not None:
+        ends = [index.name(end).notation or curie(end) for end in (record.subject, record.object)]
+        return " → ".join(ends)
+    return index.name(iri).text or curie(iri)
+
+
+# --- answering ----------------------------------------------------------------------------------
+
+
+def choose(offered: Sequence[Format]) -> Format:
+    """The representation to send (``format=`` wins over ``Accept``; RFC 9110 §12.5.1); 406 if none fits."""
+    return negotiate(request.accept_mimetypes, offered, request.args.getlist("format"))
+
+
+def wants_html() -> bool:
+    """True if the client prefers HTML to plain text and JSON (a browser)."""
+    accept = request.accept_mimetypes
+    return (
+        accept.best_match(["text/plain", "application/json", "text/html"]) == "text/html"
+        and accept["text/html"] > accept["text/plain"]
+    )
+
+
+def html_answer(template: str, status: int = 200, **context: Any) -> Answer:
+    return Answer(status, render_template(template, **context).encode("utf-8"), HTML.content_type)
+
+
+def respond(make: Callable[[], Answer], *key: object) -> Response:
+    """Send the representation *make* builds, with validators, from the answer cache when it has it.
+
+    *key* names the representation beyond the request path and query (e.g. the format chosen).
+    """
+    endpoint = current_endpoint()
+    parts = ("page", request.script_root, request.path, request.query_string, *key)
+    etag = endpoint.etag(*parts)
+    last_modified = endpoint.dataset.last_modified
+    if is_fresh(request, etag, last_modified):
+        return not_modified(etag, last_modified)
+    answer = endpoint.cache.get(parts)
+    if answer is None:
+        answer = make()
+        if answer.status != 200:  # refusals and failures are not kept (a timeout may pass)
+            return send(answer)
+        endpoint.cache.put(parts, answer, key_size=len(request.query_string))
+    return send(answer, etag, last_modified)
+
+
+def template_globals() -> dict[str, Any]:
+    """What every template can use (registered as a context processor)."""
+    current = site()
+    return {
+        "href": href,
+        "curie": curie,
+        "name_of": name_of,
+        "display": display,
+        "route_exists": current.route_exists,
+        "version": __version__,
+        "build_hash": current_endpoint().dataset.kg.build_hash,
+        "public_base": current.public_base,
+    }
