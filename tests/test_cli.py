@@ -151,3 +151,29 @@ def test_query_syntax_error_names_the_position(kg):
     result = CliRunner().invoke(main, ["query", "--sparql", "-"], input="SELECT * WHERE { ?s ?p")
     assert result.exit_code == 2
     assert "SPARQL syntax error: error at 1:" in result.output
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("SELECT * WHERE { SERVICE <http://127.0.0.1:{port}/sparql> { ?s ?p ?o } }", "SERVICE (federated query) is refused"),
+        ("INSERT DATA { <urn:a> <urn:b> <urn:c> }", "read-only"),
+        ("LOAD <http://127.0.0.1:{port}/data.ttl>", "read-only"),
+    ],
+)
+def test_ad_hoc_sparql_never_reaches_the_network(kg, text, message):
+    """A listener on 127.0.0.1 named in SERVICE or LOAD must see no connection; the CLI exits 2."""
+    import socket
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    listener.settimeout(0.5)
+    port = listener.getsockname()[1]
+    try:
+        result = CliRunner().invoke(main, ["query", "--sparql", "-"], input=text.replace("{port}", str(port)))
+        assert result.exit_code == 2 and message in result.output
+        with pytest.raises(TimeoutError):
+            listener.accept()
+    finally:
+        listener.close()

@@ -54,6 +54,7 @@ def test_export_writes_stdout_by_default_with_progress_on_stderr(kg):
 
 def test_export_to_a_file(kg, tmp_path):
     target = tmp_path / "out" / "cyberframe.trig"
+    target.parent.mkdir()
     result = run("--format", "trig", "--asserted", "-o", str(target), "--quiet")
     assert result.exit_code == 0, result.stderr
     assert result.stdout == "" and result.stderr == ""
@@ -137,3 +138,14 @@ def test_documentation_covers_every_term():
     assert "<script src=" not in html and 'rel="stylesheet" href="http' not in html  # self-contained
     for name in CF.__annotations__:
         assert f"{CF._NS}{name}" in html, name
+
+
+def test_output_into_a_missing_folder_is_a_usage_error(kg, tmp_path):
+    from click.testing import CliRunner
+
+    from cyberframe.cli import main
+
+    target = tmp_path / "no" / "such" / "folder" / "out.ttl"
+    result = CliRunner().invoke(main, ["export", "--format", "ttl", "-o", str(target)])
+    assert result.exit_code == 2 and "cannot write" in result.output
+    assert not (tmp_path / "no").exists()

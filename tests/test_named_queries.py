@@ -381,3 +381,8 @@ def test_any_function_code_is_refused_or_names_a_function(catalogue, code):
         assert code.upper() not in {"ID", "PR", "DE", "RS", "RC"}
         return
     assert code.upper() in {"ID", "PR", "DE", "RS", "RC"} and got
+
+
+def test_malformed_iri_is_a_parameter_error(catalogue):
+    with pytest.raises(ParameterError, match="not a valid IRI"):
+        catalogue.run("entity", {"entity": "https://w3id.org/cyberframe/id/%zz"})

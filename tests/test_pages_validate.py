@@ -134,3 +134,15 @@ def test_refusals(server):
     assert server.request("POST", "/validate", big, {"Content-Type": "text/turtle"}).status == 413
     empty = server.request("POST", "/validate", b"data=", {"Content-Type": "application/x-www-form-urlencoded"})
     assert empty.status == 400 and "nothing to validate" in empty.text
+
+
+def test_large_reports_are_capped_with_a_signal(server):
+    """1 100 unknown cyberframe IRIs give 1 100 violations: the counts say so, the list stops at 1 000."""
+    lines = ["PREFIX ex: <https://example.org/>"]
+    lines += [f"ex:soa ex:implements <https://w3id.org/cyberframe/id/control/iso-iec-27002-2022/9.{n}> ." for n in range(1100)]
+    response = server.request("POST", "/validate", "\n".join(lines).encode(), {"Content-Type": "text/turtle"})
+    assert response.status == 200
+    report = response.json()
+    assert report["violations"] == 1100 and report["truncated"] is True
+    assert len(report["results"]) == 1000
+    assert response.header("X-Cyberframe-Truncated") == "true"

@@ -84,6 +84,10 @@ def test_construct_query_negotiates_graph_formats(server):
         ("/queries/control-subcategories?control=8.16%7D%20UNION%20%7B", 400, "expects an ISO/IEC 27002:2022 control"),
         ("/queries/entity?entity=http%3A%2F%2Fexample.org%2Fx", 400, "expects"),
         ("/queries/entity?entity=ZZ.ZZ-9", 404, "names no entity"),
+        ("/queries/entity?entity=https://w3id.org/cyberframe/id/%25zz", 400, "not a valid IRI"),
+        ("/id/function/%25zz", 404, ""),
+        ("/id/function/a%20b", 404, ""),
+        ("/id/function/%3Cx%3E", 404, ""),
     ],
 )
 def test_bad_calls_are_named(server, path, status, message):
@@ -164,3 +168,8 @@ def test_void_is_published_and_linked_from_the_service_description(server, kg):
     facts = {(t.predicate.value, t.object.value) for t in ox.parse(void.body, format=ox.RdfFormat.TURTLE)}
     assert ("http://rdfs.org/ns/void#triples", str(kg.manifest.triples)) in facts
     assert ("http://rdfs.org/ns/void#sparqlEndpoint", server.base + "/sparql") in facts
+
+
+def test_if_none_match_star_does_not_hide_a_syntax_error(server):
+    response = server.get({"query": "SELECT ?x WHERE { ?x ?y }"}, headers={"If-None-Match": "*"})
+    assert response.status == 400

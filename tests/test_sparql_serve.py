@@ -129,3 +129,14 @@ def test_extra_graphs_in_every_accepted_format(kg, tmp_path: Path) -> None:
     assert dataset.version != kg.build_hash and len(dataset.version) == 64
     assert len(kg.store) < len(dataset.store), "the knowledge graph itself is not written to"
     assert dataset.graphs["http://org.example/graph/g.ttl"] == 2
+
+
+def test_port_in_use_is_a_usage_error() -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        result = _serve("--port", str(busy.getsockname()[1]), "--workers", "1")
+    assert result.returncode == 2, result.stderr
+    assert "cannot listen on 127.0.0.1" in result.stderr

@@ -311,3 +311,11 @@ def test_unusable_shapes_exit_2(tmp_path):
     result = invoke("--shapes", str(shapes))
     assert result.exit_code == 2
     assert "the shapes graph is not usable" in result.stderr
+
+
+def test_deeply_nested_jsonld_is_bad_input_not_a_crash(tmp_path):
+    path = tmp_path / "deep.jsonld"
+    path.write_text("[" * 100_000 + "]" * 100_000)
+    result = invoke(str(path))
+    assert result.exit_code == 2
+    assert "nested too deeply" in result.stderr

@@ -13,10 +13,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-
-
-def _progress(message: str) -> None:
-    click.echo(f"[{time.strftime('%H:%M:%S')}] {message}", err=True)
+from .commands import progress
 
 
 def _table(headers: list[str], rows: list[list[object]]) -> str:
@@ -54,7 +51,7 @@ def build(force: bool) -> None:
     from .snapshot import cache_dir, prune
 
     started = time.perf_counter()
-    kg = open_knowledge_graph(rebuild=force, progress=_progress)
+    kg = open_knowledge_graph(rebuild=force, progress=progress)
     prune(cache_dir(), keep=kg.build_hash)
     state = "built" if kg.rebuilt else "fresh"
     click.echo(
@@ -70,7 +67,7 @@ def stats(fmt: str) -> None:
     from .knowledge import open_knowledge_graph
     from .stats import collect_stats
 
-    result = collect_stats(open_knowledge_graph(progress=_progress))
+    result = collect_stats(open_knowledge_graph(progress=progress))
     if fmt == "json":
         click.echo(json.dumps(result.to_dict(), indent=2))
         return

@@ -7,13 +7,16 @@ import tempfile
 from pathlib import Path
 
 
-def write_atomically(path: Path, data: bytes) -> None:
+def write_atomically(path: Path, data: bytes, *, make_parents: bool = False) -> None:
     """Write *data* to *path* through a synced temporary file in the same folder, then rename it into place.
 
     The file gets the permissions a plain ``open(path, "w")`` would give it
     (``mkstemp`` creates 0600); a failure leaves no temporary file behind.
+    Missing parent folders are an error unless *make_parents* (a cache may
+    create its own folder; a user's mistyped output path must not).
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if make_parents:
+        path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:

@@ -264,8 +264,15 @@ class QueryCatalogue:
 
     def _entity(self, value: str) -> ox.NamedNode:
         if value.startswith(str(ID)):
-            node = ox.NamedNode(value)
-            if next(self.kg.store.quads_for_pattern(node, None, None), None) is None:
+            try:
+                node = ox.NamedNode(value)
+            except ValueError as exc:
+                raise ParameterError(f"parameter 'entity' is not a valid IRI: {exc}") from None
+            store = self.kg.store
+            if (
+                next(store.quads_for_pattern(node, None, None), None) is None
+                and next(store.quads_for_pattern(None, None, node), None) is None
+            ):
                 raise UnknownEntity(f"{value} names nothing in the graph")
             return node
         code = value.strip()

@@ -266,7 +266,12 @@ def _screen_jsonld(data: bytes, source: str) -> None:
         raise RdfInputError(source, f"not UTF-8: {exc.reason} at byte {exc.start}") from exc
     except json.JSONDecodeError as exc:
         raise RdfInputError(source, f"malformed JSON: {exc.msg}", line=exc.lineno, column=exc.colno) from exc
-    remote = _remote_context(document)
+    except RecursionError:
+        raise RdfInputError(source, "JSON nested too deeply to be read") from None
+    try:
+        remote = _remote_context(document)
+    except RecursionError:
+        raise RdfInputError(source, "JSON-LD nested too deeply to be checked") from None
     if remote is not None:
         raise RdfInputError(
             source,

@@ -85,8 +85,8 @@ def write_snapshot(directory: Path, manifest: Manifest, body: bytes) -> None:
     if hashlib.sha256(body).hexdigest() != manifest.sha256:
         raise ValueError("manifest digest does not match the snapshot body")
     body_path, manifest_path = snapshot_paths(directory, manifest.build_hash)
-    write_atomically(body_path, body)
-    write_atomically(manifest_path, manifest.to_json().encode())
+    write_atomically(body_path, body, make_parents=True)
+    write_atomically(manifest_path, manifest.to_json().encode(), make_parents=True)
 
 
 def read_snapshot(directory: Path, digest: str) -> tuple[Manifest, bytes]:

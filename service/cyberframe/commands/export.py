@@ -98,6 +98,9 @@ def export(
         sys.stdout.buffer.flush()
         where = "standard output"
     else:
-        write_atomically(output, data)
+        try:
+            write_atomically(output, data)
+        except OSError as exc:
+            raise click.UsageError(f"cannot write {output}: {exc.strerror or exc}") from exc
         where = str(output)
     progress(f"{fmt}: {_size(len(data))} to {where} in {time.perf_counter() - started:.2f} s")

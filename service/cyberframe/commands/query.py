@@ -11,6 +11,19 @@ _FORMATS = {"csv": "CSV", "tsv": "TSV", "json": "JSON", "xml": "XML"}
 _GRAPH_FORMATS = {"table": "TURTLE", "csv": "N_TRIPLES", "tsv": "N_TRIPLES", "json": "JSON_LD", "xml": "RDF_XML"}
 
 
+def _refuse_unsafe(text: str) -> None:
+    """The same read-only, offline screen as the HTTP endpoint (DESIGN.md §6): no update, no SERVICE."""
+    from ..web.screening import screen
+
+    screened = screen(text)
+    if screened.update is not None:
+        raise click.UsageError(f"cyberframe is read-only: SPARQL Update ({screened.update}) is not accepted")
+    if screened.service:
+        raise click.UsageError(
+            "SERVICE (federated query) is refused: cyberframe never sends requests to other endpoints"
+        )
+
+
 def _parse_params(pairs: tuple[str, ...]) -> dict[str, str]:
     params: dict[str, str] = {}
     for pair in pairs:
@@ -92,7 +105,9 @@ def query(name: str | None, params: tuple[str, ...], list_queries: bool, sparql,
         if sparql is not None:
             if params:
                 raise click.UsageError("--param goes with a named query, not with --sparql")
-            result = kg.query(sparql.read())
+            text = sparql.read()
+            _refuse_unsafe(text)
+            result = kg.query(text)
         else:
             result = QueryCatalogue(kg).run(name, _parse_params(params))
     except NamedQueryError as exc:
@@ -100,4 +115,7 @@ def query(name: str | None, params: tuple[str, ...], list_queries: bool, sparql,
     except SyntaxError as exc:
         source = Path(sparql.name).name if sparql is not None and sparql.name != "<stdin>" else "query"
         raise click.UsageError(f"{source}: SPARQL syntax error: {exc}") from exc
-    _emit(result, fmt)
+    try:
+        _emit(result, fmt)
+    except OSError as exc:  # evaluation is lazy: a failing query surfaces while its rows are written
+        raise click.UsageError(f"query evaluation failed: {exc}") from exc

@@ -149,7 +149,8 @@ def serve(
         )
     except OSError as exc:
         endpoint.executor.close()
-        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+        click.echo(f"Error: cannot listen on {host}:{port}: {exc.strerror or exc}", err=True)
+        sys.exit(2)  # bad input (DESIGN.md §5): the address is in use or not ours
     signal.signal(signal.SIGTERM, _stop)
     # Everything loaded so far lives as long as the server: keep it out of the collector's way (p99 latency).
     gc.collect()

@@ -10,11 +10,12 @@ from __future__ import annotations
 import json
 import re
 import sys
-import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import click
+
+from . import progress
 
 if TYPE_CHECKING:
     from rdflib.term import Node
@@ -45,10 +46,6 @@ class ByteSize(click.ParamType):
         if not match:
             self.fail(f"{value!r} is not a size such as 1048576, 500K or 64M", param, ctx)
         return int(match.group(1)) * _UNITS[match.group(2).lower()]
-
-
-def _progress(message: str) -> None:
-    click.echo(f"[{time.strftime('%H:%M:%S')}] {message}", err=True)
 
 
 @click.command("validate")
@@ -97,7 +94,7 @@ def validate(
             engine=engine,  # type: ignore[arg-type]
             format=format_in,
             max_bytes=max_size,
-            progress=_progress,
+            progress=progress,
         )
     except RdfInputError as exc:
         click.echo(f"error: {exc}", err=True)

@@ -293,8 +293,11 @@ class GraphIndex:
         return MAPPING_SET_ORDER.index(key) if key in MAPPING_SET_ORDER else len(MAPPING_SET_ORDER)
 
     def exists(self, iri: str) -> bool:
-        """True if the graph says anything about *iri* or links to it."""
-        node = ox.NamedNode(iri)
+        """True if the graph says anything about *iri* or links to it (False for text that is no IRI)."""
+        try:
+            node = ox.NamedNode(iri)
+        except ValueError:  # e.g. a bad percent-encoding such as %zz: names nothing
+            return False
         return (
             next(self.store.quads_for_pattern(node, None, None), None) is not None
             or next(self.store.quads_for_pattern(None, None, node), None) is not None

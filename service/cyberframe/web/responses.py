@@ -25,11 +25,9 @@ VARY = "Accept, Accept-Encoding"
 def _etag_matches(header: str, etag: str) -> bool:
     """Weak comparison of *etag* with an ``If-None-Match`` list (RFC 9110 §13.1.2)."""
     opaque = etag.removeprefix("W/")
-    for candidate in header.split(","):
-        candidate = candidate.strip()
-        if candidate == "*" or candidate.removeprefix("W/") == opaque:
-            return True
-    return False
+    # "*" is not honoured: whether a representation exists is only known once a query has run,
+    # and a malformed query must get its 400, not a 304.
+    return any(candidate.strip().removeprefix("W/") == opaque for candidate in header.split(","))
 
 
 def is_fresh(req: Request, etag: str, last_modified: datetime) -> bool:

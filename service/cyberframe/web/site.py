@@ -56,8 +56,10 @@ class Site:
 
     @property
     def catalogue(self) -> QueryCatalogue:
-        """The named queries over the served knowledge graph (parameters checked, values bound)."""
-        return self.memo("catalogue", lambda: QueryCatalogue(self.app.extensions["cyberframe"].dataset.kg))
+        """The app's named queries (one catalogue per app, shared with ``/queries``)."""
+        from .queries import CATALOGUE
+
+        return self.app.extensions[CATALOGUE]
 
     def memo(self, key: str, make: Callable[[], Any]) -> Any:
         """Something made once per app (a picture, an export, a document); the first caller makes it."""

@@ -32,6 +32,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from ..rdfio import ALIASES, EXTENSIONS, RdfDocument, RdfInputError, format_name, parse_rdf
 from ..validation import ShapesError, ValidationOutcome, ValidationResult, shorten, shorten_path, validate
 from .cache import Answer
+from .endpoint import TRUNCATED_HEADER
 from .errors import ProtocolError, error_response
 from .negotiation import HTML, TURTLE, Format
 from .responses import send
@@ -43,7 +44,7 @@ REPORT_JSON = Format("json", "application/json")
 REPORT_FORMATS: tuple[Format, ...] = (REPORT_JSON, TURTLE, HTML)
 DEFAULT_MAX_BYTES = 1 << 20
 DEFAULT_CONCURRENCY = 2  # validations at once; each takes about half a second of one CPU
-WAIT_SECONDS = 15.0
+MAX_REPORTED = 1000  # results (JSON) or focus nodes (HTML) listed; the counts always cover all
 SYNTAX_CHOICES = (
     ("", "Guess from the file name or the text"),
     ("turtle", "Turtle"),
@@ -138,7 +139,7 @@ def run() -> Response:
     except RdfInputError as exc:
         return _refuse(fmt, exc.status, str(exc), exc, submission)
     gate = _gate()
-    if not gate.acquire(timeout=WAIT_SECONDS):
+    if not gate.acquire(blocking=False):  # never hold a server thread waiting: answer busy at once
         raise ProtocolError(503, "the validator is busy; try again shortly", headers={"Retry-After": "2"})
     try:
         outcome = validate([_shipped(), document], include_shipped=False, engine="auto")
@@ -250,8 +251,10 @@ def _report(fmt: Format, outcome: ValidationOutcome, submission: Submission, doc
         "inference": outcome.inference,
         "seconds": outcome.seconds,
     }
+    results = outcome.to_dicts()
+    truncated = len(results) > MAX_REPORTED
     if fmt.key == "json":
-        payload = {**summary, "results": outcome.to_dicts()}
+        payload = {**summary, "truncated": truncated, "results": results[:MAX_REPORTED]}
         body = (json.dumps(payload, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
         answer = Answer(200, body, fmt.content_type)
     elif fmt.key == "turtle":
@@ -260,7 +263,7 @@ def _report(fmt: Format, outcome: ValidationOutcome, submission: Submission, doc
         context = _form_context(
             outcome=outcome,
             summary=summary,
-            groups=_groups(outcome),
+            groups=_groups(outcome)[:MAX_REPORTED],
             text=submission.text or "",
             syntax=submission.chosen,
             source=submission.source,
@@ -268,6 +271,8 @@ def _report(fmt: Format, outcome: ValidationOutcome, submission: Submission, doc
         answer = html_answer("validate.html", **context)
     response = send(answer)
     response.headers["Cache-Control"] = "no-store"
+    if truncated and fmt.key != "turtle":
+        response.headers[TRUNCATED_HEADER] = "true"
     return response
 
 
