@@ -111,6 +111,17 @@ PREFIXES: dict[str, str] = {
 }
 
 
+_BY_LENGTH = sorted(PREFIXES.items(), key=lambda item: -len(item[1]))
+
+
+def curie(iri: str) -> str | None:
+    """``cf:references``, ``cfid:function/DE``: *iri* with the longest matching prefix; None if none fits."""
+    for prefix, namespace in _BY_LENGTH:
+        if iri.startswith(namespace):
+            return f"{prefix}:{iri[len(namespace) :]}"
+    return None
+
+
 def bind_prefixes(graph: Graph) -> Graph:
     """Bind cyberframe's prefixes on *graph* (replacing rdflib's defaults) and return it."""
     for prefix, iri in PREFIXES.items():

@@ -34,7 +34,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS, RDF, RDFS, SH, SKOS, XSD
 from rdflib.paths import AlternativePath, InvPath, MulPath, Path, SequencePath
 
-from .namespaces import CFSH, PREFIXES, bind_prefixes
+from .namespaces import CFSH, bind_prefixes, curie
 from .rdfio import DEFAULT_MAX_BYTES, RdfDocument, read_rdf_file
 
 if TYPE_CHECKING:
@@ -518,13 +518,7 @@ def to_rdflib_graph(store: ox.Store) -> Graph:
 def shorten(node: Node) -> str:
     """An IRI with one of cyberframe's prefixes (``cfid:subcategory/ID.AM-1``), else ``<IRI>``; literals in N3."""
     if isinstance(node, URIRef):
-        text = str(node)
-        best = max(
-            ((prefix, ns) for prefix, ns in PREFIXES.items() if text.startswith(ns)),
-            key=lambda item: len(item[1]),
-            default=None,
-        )
-        return f"{best[0]}:{text[len(best[1]):]}" if best else f"<{text}>"
+        return curie(str(node)) or f"<{node}>"
     if isinstance(node, Path):
         return shorten_path(node)
     return node.n3()

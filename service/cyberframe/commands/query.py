@@ -35,16 +35,13 @@ def _parse_params(pairs: tuple[str, ...]) -> dict[str, str]:
 
 
 def _cell(term) -> str:
-    from ..namespaces import PREFIXES
+    from ..namespaces import curie
 
     if term is None:
         return ""
-    value = term.value
     if type(term).__name__ == "NamedNode":
-        for prefix, iri in sorted(PREFIXES.items(), key=lambda kv: -len(kv[1])):
-            if value.startswith(iri):
-                return f"{prefix}:{value[len(iri) :]}"
-    return value
+        return curie(term.value) or term.value
+    return term.value
 
 
 def _table(variables: list[str], rows: list[list[str]]) -> str:

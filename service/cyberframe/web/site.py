@@ -24,7 +24,7 @@ from werkzeug.routing import RequestRedirect
 
 from .. import __version__
 from ..named_queries import QueryCatalogue
-from ..namespaces import PREFIXES
+from ..namespaces import curie as to_curie
 from .cache import Answer
 from .endpoint import current_endpoint
 from .graph_index import GraphIndex, Name
@@ -114,8 +114,7 @@ def href(iri: str) -> str | None:
 
 def curie(iri: str) -> str:
     """``cf:references``, ``cfid:function/DE``, ``skos:broader``; the IRI itself if no prefix fits."""
-    best = max(((p, ns) for p, ns in PREFIXES.items() if iri.startswith(ns)), key=lambda i: len(i[1]), default=None)
-    return best[0] + ":" + iri[len(best[1]) :] if best else iri
+    return to_curie(iri) or iri
 
 
 def name_of(iri: str) -> Name:
