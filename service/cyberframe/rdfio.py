@@ -44,6 +44,7 @@ FORMATS: dict[str, ox.RdfFormat] = {
     "trig": ox.RdfFormat.TRIG,
     "jsonld": ox.RdfFormat.JSON_LD,
     "rdfxml": ox.RdfFormat.RDF_XML,
+    "n3": ox.RdfFormat.N3,
 }
 
 #: Other names (short names, rdflib's names, media types) for the same formats.
@@ -62,6 +63,7 @@ ALIASES: dict[str, str] = {
     "xml": "rdfxml",
     "rdf/xml": "rdfxml",
     "application/rdf+xml": "rdfxml",
+    "text/n3": "n3",
 }
 
 #: File extensions (lower case, with the dot) and the format they imply.
@@ -69,6 +71,8 @@ EXTENSIONS: dict[str, str] = {
     ".ttl": "turtle",
     ".turtle": "turtle",
     ".nt": "ntriples",
+    ".ntriples": "ntriples",
+    ".n3": "n3",
     ".nq": "nquads",
     ".trig": "trig",
     ".jsonld": "jsonld",
@@ -160,7 +164,7 @@ def guess_format(filename: str) -> str:
         known = ", ".join(sorted(EXTENSIONS))
         raise RdfInputError(
             filename,
-            f"cannot tell the RDF format from the extension {extension or '(none)'!r}; "
+            f"cannot tell the RDF format from the extension {extension or '(none)'!r} (unknown RDF format); "
             f"use one of {known} or give the format explicitly",
             kind="format",
         )

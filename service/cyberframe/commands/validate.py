@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 # Kept here, not imported, so that ``cyberframe --help`` does not load rdflib or pyoxigraph;
 # tests/test_validation_cli.py keeps them equal to the library's lists.
-INPUT_FORMATS = ("turtle", "ntriples", "nquads", "trig", "jsonld", "rdfxml")
+INPUT_FORMATS = ("turtle", "ntriples", "nquads", "trig", "jsonld", "rdfxml", "n3")
 INFERENCE_MODES = ("none", "rdfs", "owlrl")
 ENGINES = ("auto", "pyshacl", "turbo")
 SEVERITIES = ("violation", "warning", "info")
