@@ -13,23 +13,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .commands import progress
-
-
-def _table(headers: list[str], rows: list[list[object]]) -> str:
-    """A plain text table, numbers right-aligned, for people in a terminal."""
-    cells = [[str(c) for c in row] for row in rows]
-    widths = [max(len(h), *(len(r[i]) for r in cells)) if cells else len(h) for i, h in enumerate(headers)]
-    numeric = [all(isinstance(row[i], int) for row in rows) and rows for i in range(len(headers))]
-
-    def line(values: list[str]) -> str:
-        return "  ".join(
-            v.rjust(w) if numeric[i] else v.ljust(w) for i, (v, w) in enumerate(zip(values, widths, strict=True))
-        ).rstrip()
-
-    out = [line(headers), line(["-" * w for w in widths])]
-    out += [line(r) for r in cells]
-    return "\n".join(out)
+from .commands import progress, table
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -74,18 +58,18 @@ def stats(fmt: str) -> None:
     click.echo(f"cyberframe {result.version}  ontology {result.ontology_version}")
     click.echo(f"build {result.build_hash}  built {result.built_at}\n")
     graphs = [[name, n] for name, n in result.graphs.items()] + [["total", result.triples]]
-    click.echo(_table(["graph", "triples"], graphs))
+    click.echo(table(["graph", "triples"], graphs))
     click.echo()
-    click.echo(_table(["class", "instances"], [[f"cf:{k}", v] for k, v in result.instances.items()]))
+    click.echo(table(["class", "instances"], [[f"cf:{k}", v] for k, v in result.instances.items()]))
     click.echo()
     click.echo(
-        _table(
+        table(
             ["standard", "provisions", "new in edition"],
             [[k, v, result.new_provisions.get(k, 0)] for k, v in result.provisions.items()],
         )
     )
     click.echo()
-    click.echo(_table(["ISO/IEC 27002:2022 theme", "controls"], [[k, v] for k, v in result.themes.items()]))
+    click.echo(table(["ISO/IEC 27002:2022 theme", "controls"], [[k, v] for k, v in result.themes.items()]))
 
 
 @main.command("fmt")

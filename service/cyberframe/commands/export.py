@@ -10,13 +10,12 @@ import click
 
 from ..exports import FORMATS, ExportError
 from ..files import write_atomically
+from . import table
 
 
 def _list_formats() -> None:
-    from ..cli import _table
-
     rows = [[f.name, f.media_type, f.filename, f.summary] for f in FORMATS.values()]
-    click.echo(_table(["format", "media type", "published as", "what"], rows))
+    click.echo(table(["format", "media type", "published as", "what"], rows))
 
 
 def _size(n: int) -> str:

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from . import table
+
 _FORMATS = {"csv": "CSV", "tsv": "TSV", "json": "JSON", "xml": "XML"}
 _GRAPH_FORMATS = {"table": "TURTLE", "csv": "N_TRIPLES", "tsv": "N_TRIPLES", "json": "JSON_LD", "xml": "RDF_XML"}
 
@@ -44,12 +46,6 @@ def _cell(term) -> str:
     return term.value
 
 
-def _table(variables: list[str], rows: list[list[str]]) -> str:
-    from ..cli import _table as render
-
-    return render(variables, rows)
-
-
 def _emit(result, fmt: str) -> None:
     import pyoxigraph as ox
 
@@ -67,7 +63,7 @@ def _emit(result, fmt: str) -> None:
     if fmt == "table":
         variables = [v.value for v in result.variables]
         rows = [[_cell(row[v]) for v in variables] for row in result]
-        click.echo(_table(variables, rows))
+        click.echo(table(variables, rows))
         click.echo(f"({len(rows)} row{'s' if len(rows) != 1 else ''})", err=True)
         return
     data = result.serialize(format=getattr(ox.QueryResultsFormat, _FORMATS[fmt]))
