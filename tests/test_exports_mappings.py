@@ -21,8 +21,8 @@ import pytest
 
 from conftest import split
 from cyberframe.exports import ExportError, export
-from cyberframe.exports.mappings import JUSTIFICATIONS, RELATIONSHIPS, load_mappings
 from cyberframe.exports.sssom import ALL_MAPPINGS_ID, EXTENSIONS
+from cyberframe.mappings import JUSTIFICATIONS, RELATIONSHIPS, load_mappings
 
 SET = "https://w3id.org/cyberframe/id/mapping-set/"
 

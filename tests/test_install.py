@@ -36,7 +36,7 @@ def test_wheel_install_serves_the_full_graph(tmp_path: Path, reference):
     assert "cyberframe/data/framework.ttl" in names
     assert any(n.startswith("cyberframe/queries/") for n in names)
     assert "cyberframe/ontology/shapes.ttl" in names
-    assert "cyberframe/web/templates/query.html" in names
+    assert "cyberframe/web/site/templates/query.html" in names
     assert "cyberframe/exports/static/context.jsonld" in names
 
     venv = tmp_path / "venv"

@@ -14,7 +14,7 @@ from collections import Counter, defaultdict
 import pytest
 
 from conftest import read_reference
-from cyberframe.exports.ordering import notation_key
+from cyberframe.ordering import notation_key
 from pages_support import BROWSER_ACCEPT, ID, by_id, data_iris, find, find_all, parse_html, split
 
 CORE = read_reference("csf11-core.csv")
@@ -315,7 +315,7 @@ def test_public_base_is_configurable(kg):
         {"TESTING": True, "ACCESS_LOG": False, "SPARQL_WORKERS": 1, "PUBLIC_BASE": "https://example.org/cf"},
         knowledge_graph=kg,
     )
-    from cyberframe.web.site import href
+    from cyberframe.web.site.context import href
 
     with app.test_request_context("/"):
         assert href("https://example.org/cf/id/function/DE") == "/id/function/DE"

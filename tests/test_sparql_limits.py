@@ -160,7 +160,7 @@ def test_worker_sandbox_cannot_reach_the_network(listener) -> None:
     port, seen = listener
     probe = (
         "import socket, sys\n"
-        "from cyberframe.web.worker import isolate_network\n"
+        "from cyberframe.sparql.worker import isolate_network\n"
         "if not isolate_network():\n"
         "    sys.exit(3)\n"
         f"socket.create_connection(('127.0.0.1', {port}), timeout=2)\n"

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cyberframe.web.screening import screen
+from cyberframe.sparql.admission import screen
 
 ENDPOINT = "<http://127.0.0.1:9/sparql>"
 

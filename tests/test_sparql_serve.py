@@ -87,7 +87,7 @@ def _children(pid: int) -> list[int]:
         except OSError:
             continue
         parent = int(stat.rsplit(")", 1)[1].split()[1])
-        if parent == pid and b"cyberframe.web.worker" in command:
+        if parent == pid and b"cyberframe.sparql.worker" in command:
             found.append(int(entry.name))
     return found
 
@@ -103,7 +103,7 @@ def _alive(pid: int) -> bool:
 
 def test_extra_graphs_in_every_accepted_format(kg, tmp_path: Path) -> None:
     """Turtle, RDF/XML, JSON-LD (inline context) and N3 files each become one named graph of the served copy."""
-    from cyberframe.web.dataset import serve_dataset
+    from cyberframe.sparql.dataset import serve_dataset
 
     files = {
         "g.ttl": "@prefix ex: <http://org.example/> .\nex:s ex:p ex:o , ex:o2 .\n",

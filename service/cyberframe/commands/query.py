@@ -15,7 +15,7 @@ _GRAPH_FORMATS = {"table": "TURTLE", "csv": "N_TRIPLES", "tsv": "N_TRIPLES", "js
 
 def _refuse_unsafe(text: str) -> None:
     """The same read-only, offline screen as the HTTP endpoint (DESIGN.md §6): no update, no SERVICE."""
-    from ..web.screening import screen
+    from ..sparql.admission import screen
 
     screened = screen(text)
     if screened.update is not None:

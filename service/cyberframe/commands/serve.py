@@ -107,8 +107,8 @@ def serve(
 
     from ..knowledge import open_knowledge_graph
     from ..service import create_app
-    from ..web.dataset import GraphFileError
-    from ..web.endpoint import EXTENSION
+    from ..sparql.dataset import GraphFileError
+    from ..sparql.engine import EXTENSION
 
     started = time.perf_counter()
     kg = open_knowledge_graph(progress=lambda message: log.info("%s", message))

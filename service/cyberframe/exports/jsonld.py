@@ -33,9 +33,9 @@ import pyoxigraph as ox
 
 from ..knowledge import KnowledgeGraph
 from ..namespaces import BASE, CF, PREFIXES
+from ..ordering import notation_key
 from ..resources import ontology_path
 from .errors import Progress, quiet
-from .ordering import notation_key
 
 CONTEXT_URL = BASE + "context.jsonld"
 STATIC_NAME = "context.jsonld"

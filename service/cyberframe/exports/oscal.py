@@ -12,7 +12,7 @@
   their 2013 predecessors. It exists so that the mapping's target resolves.
 * :func:`mapping_collection` — the subcategory -> control records as an OSCAL
   mapping-collection (mapping model, OSCAL 1.2.0+): one ``map`` per record with
-  the relationship named as OSCAL names it (:data:`~cyberframe.exports.mappings.RELATIONSHIPS`),
+  the relationship named as OSCAL names it (:data:`~cyberframe.mappings.RELATIONSHIPS`),
   the record's IR 8477 ``matching-rationale``, and its evidence basis and
   derivation as props.
 
@@ -29,11 +29,11 @@ from collections import defaultdict
 from typing import Any
 
 from ..knowledge import KnowledgeGraph
+from ..mappings import OSCAL_METHODS, MappingTable, load_mappings
 from ..namespaces import BASE, CF
-from .dataset import DatasetInfo, dataset_info
+from ..ordering import notation_key
 from .errors import Progress, quiet
-from .mappings import OSCAL_METHODS, MappingTable, load_mappings
-from .ordering import notation_key
+from .metadata import DatasetInfo, dataset_info
 
 OSCAL_VERSION = "1.2.1"
 CF_NS = str(CF._NS)

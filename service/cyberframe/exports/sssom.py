@@ -2,16 +2,16 @@
 
 The file is an SSSOM/TSV document (spec "SSSOM/TSV serialisation"): a YAML
 metadata block, each line commented with ``#``, then one tab-separated row
-per mapping record. Choices (see :mod:`cyberframe.exports.mappings`):
+per mapping record. Choices (see :mod:`cyberframe.mappings`):
 
 * ``record_id`` is the mapping record's IRI, ``mapping_source`` its
   ``cf:MappingSet``; ``subject_id`` / ``object_id`` are ``cfid:`` CURIEs of
   cyberframe IRIs (``cfid:subcategory/DE.CM-1``);
 * ``predicate_id`` is the SKOS mapping property chosen from the NIST IR 8477
-  relationship (:data:`~cyberframe.exports.mappings.RELATIONSHIPS`),
+  relationship (:data:`~cyberframe.mappings.RELATIONSHIPS`),
   ``predicate_modifier: Not`` for "not related to";
 * ``mapping_justification`` is the SEMAPV term chosen from the evidence basis
-  (:data:`~cyberframe.exports.mappings.JUSTIFICATIONS`);
+  (:data:`~cyberframe.mappings.JUSTIFICATIONS`);
 * ``author_label`` is the body that published the table (the committee of the
   source standard, NIST) for published records and the cyberframe
   contributors for derived and judged ones; ``see_also`` lists what a record
@@ -33,10 +33,10 @@ from collections.abc import Sequence
 import yaml
 
 from ..knowledge import KnowledgeGraph
+from ..mappings import CONTRIBUTORS, JUSTIFICATIONS, MappingRecord, MappingTable, load_mappings
 from ..namespaces import BASE, CF, ID
-from .dataset import DatasetInfo, dataset_info
 from .errors import Progress, quiet
-from .mappings import CONTRIBUTORS, JUSTIFICATIONS, MappingRecord, MappingTable, load_mappings
+from .metadata import DatasetInfo, dataset_info
 
 SSSOM_VERSION = "1.1"
 #: ``mapping_set_id`` of the file that holds every mapping set.

@@ -17,8 +17,8 @@ import io
 from collections.abc import Sequence
 
 from ..knowledge import KnowledgeGraph
+from ..mappings import MappingRecord, MappingTable, load_mappings
 from .errors import Progress, quiet
-from .mappings import MappingRecord, MappingTable, load_mappings
 
 DEFAULT_MAPPING_SET = "ts27103-iso27002-2022"
 

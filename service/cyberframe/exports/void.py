@@ -21,8 +21,8 @@ from rdflib.namespace import DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SKOS, VOID, XS
 from ..knowledge import INFERRED, KnowledgeGraph
 from ..namespaces import BASE, CF, GRAPH, ID, PREFIXES, bind_prefixes
 from ..resources import sources
-from .dataset import dataset_info
 from .errors import Progress, quiet
+from .metadata import dataset_info
 
 VOID_DOCUMENT = URIRef(BASE + "void")
 DATASET = URIRef(BASE + "void#cyberframe")

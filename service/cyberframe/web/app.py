@@ -23,13 +23,13 @@ from flask import Flask
 from flask_cors import CORS
 
 from ..knowledge import KnowledgeGraph
+from ..sparql.cache import AnswerCache
+from ..sparql.dataset import serve_dataset
+from ..sparql.engine import EXTENSION, ROW_LIMIT_HEADER, ROWS_HEADER, TRUNCATED_HEADER, Endpoint, Limits
+from ..sparql.executor import QueryExecutor
+from ..sparql.worker import WorkerSettings
 from .accesslog import AccessLog
-from .cache import AnswerCache
-from .dataset import serve_dataset
-from .endpoint import EXTENSION, ROW_LIMIT_HEADER, ROWS_HEADER, TRUNCATED_HEADER, Endpoint, Limits
 from .errors import register_error_handlers
-from .executor import QueryExecutor
-from .worker import WorkerSettings
 
 DEFAULTS: dict[str, Any] = {
     "SPARQL_TIMEOUT": 10.0,  # seconds per query, waiting for a worker included
@@ -59,7 +59,7 @@ def create_app(
     *extra_graphs* maps graph IRIs to RDF files served as further named graphs
     (raises :class:`~.dataset.GraphFileError` for a bad one).
     """
-    app = Flask(__name__)
+    app = Flask(__name__, static_folder=None)  # the site blueprint serves /static
     app.config.from_mapping(DEFAULTS)
     app.config.from_prefixed_env("CYBERFRAME")
     if test_config is not None:
@@ -93,21 +93,22 @@ def create_app(
     )
     app.extensions[EXTENSION] = Endpoint(dataset, executor, cache, limits)
     from ..named_queries import QueryCatalogue
-    from .queries import CATALOGUE
+    from .api.queries import CATALOGUE
 
     app.extensions[CATALOGUE] = QueryCatalogue(knowledge_graph)
     if config["SPARQL_START_WORKERS"]:
         executor.start()
 
-    from . import sparql, status
+    from .api import endpoint as sparql
+    from .api import status
 
     register_error_handlers(app)
     app.register_blueprint(sparql.bp)
-    from .pages import register_pages  # the web UI and linked-data pages (issue 6)
+    from .site.pages import register_pages  # the web UI and linked-data pages (issue 6)
 
     register_pages(app)
     app.register_blueprint(status.bp)
-    from . import dump, queries
+    from .api import dump, queries
 
     app.register_blueprint(queries.bp)
     app.register_blueprint(dump.bp)

@@ -15,8 +15,8 @@ from datetime import datetime
 
 from flask import Request, Response, request
 
-from .cache import Answer
-from .endpoint import GZIP_MIN_BYTES
+from ..sparql.cache import Answer
+from ..sparql.engine import GZIP_MIN_BYTES
 
 CACHE_CONTROL = "public, no-cache"
 VARY = "Accept, Accept-Encoding"

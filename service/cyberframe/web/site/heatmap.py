@@ -24,10 +24,10 @@ from dataclasses import dataclass
 from flask import Blueprint, Response, abort, render_template
 from markupsafe import Markup
 
-from ..exports.ordering import notation_key
-from .cache import Answer
+from ...ordering import notation_key
+from ...sparql.cache import Answer
+from .context import respond, site
 from .graph_index import ID_NS, GraphIndex, page_query
-from .site import respond, site
 
 bp = Blueprint("heatmap", __name__)
 

@@ -29,14 +29,14 @@ from rdflib import URIRef
 from rdflib.namespace import SH
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from ..rdfio import ALIASES, EXTENSIONS, RdfDocument, RdfInputError, format_name, parse_rdf
-from ..validation import ShapesError, ValidationOutcome, ValidationResult, shorten, shorten_path, validate
-from .cache import Answer
-from .endpoint import TRUNCATED_HEADER
-from .errors import ProtocolError, error_response
-from .negotiation import HTML, TURTLE, Format
-from .responses import send
-from .site import choose, html_answer, site
+from ...rdfio import ALIASES, EXTENSIONS, RdfDocument, RdfInputError, format_name, parse_rdf
+from ...sparql.cache import Answer
+from ...sparql.engine import TRUNCATED_HEADER
+from ...validation import ShapesError, ValidationOutcome, ValidationResult, shorten, shorten_path, validate
+from ..errors import ProtocolError, error_response
+from ..negotiation import HTML, TURTLE, Format
+from ..responses import send
+from .context import choose, html_answer, site
 
 bp = Blueprint("validate_page", __name__)
 

@@ -24,7 +24,7 @@ from urllib.parse import parse_qsl
 import pyoxigraph as ox
 from flask import Request
 
-from .errors import ProtocolError
+from ..errors import ProtocolError
 
 FORM = "application/x-www-form-urlencoded"
 SPARQL_QUERY = "application/sparql-query"

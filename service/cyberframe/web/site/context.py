@@ -22,14 +22,14 @@ from flask import Flask, Response, current_app, render_template, request, url_fo
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 
-from .. import __version__
-from ..named_queries import QueryCatalogue
-from ..namespaces import curie as to_curie
-from .cache import Answer
-from .endpoint import current_endpoint
+from ... import __version__
+from ...named_queries import QueryCatalogue
+from ...namespaces import curie as to_curie
+from ...sparql.cache import Answer
+from ...sparql.engine import current_endpoint
+from ..negotiation import HTML, Format, negotiate
+from ..responses import is_fresh, not_modified, send
 from .graph_index import GraphIndex, Name
-from .negotiation import HTML, Format, negotiate
-from .responses import is_fresh, not_modified, send
 
 EXTENSION = "cyberframe-pages"
 DEFAULT_PUBLIC_BASE = "https://w3id.org/cyberframe/"
@@ -57,7 +57,7 @@ class Site:
     @property
     def catalogue(self) -> QueryCatalogue:
         """The app's named queries (one catalogue per app, shared with ``/queries``)."""
-        from .queries import CATALOGUE
+        from ..api.queries import CATALOGUE
 
         return self.app.extensions[CATALOGUE]
 

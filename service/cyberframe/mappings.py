@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from ..knowledge import KnowledgeGraph
-from ..namespaces import CF, ID
-from .errors import ExportError
+from .exports.errors import ExportError
+from .knowledge import KnowledgeGraph
+from .namespaces import CF, ID
 from .ordering import notation_key
 
 CF_NS = str(CF._NS)

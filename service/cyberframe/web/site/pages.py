@@ -19,14 +19,14 @@ from dataclasses import dataclass
 from flask import Blueprint, Flask, Response, abort, redirect, request, url_for
 from markupsafe import Markup, escape
 
-from ..exports import FORMATS, ExportError, export
-from ..named_queries import NamedQueryError, ParameterError, UnknownEntity
-from .cache import Answer
+from ...exports import FORMATS, ExportError, export
+from ...named_queries import NamedQueryError, ParameterError, UnknownEntity
+from ...sparql.cache import Answer
+from ..negotiation import HTML
+from .context import EXTENSION, Site, choose, html_answer, respond, site, template_globals
 from .graph_index import CF_NS, FACETS, ID_NS
-from .negotiation import HTML
-from .site import EXTENSION, Site, choose, html_answer, respond, site, template_globals
 
-bp = Blueprint("pages", __name__, static_folder="static", static_url_path="/static")
+bp = Blueprint("pages", __name__, static_folder="static", static_url_path="/static", template_folder="templates")
 
 #: Exports offered for download at /exports/FILE (RDF dumps are /dump's).
 DOWNLOADS = ("jsonld-tree", "sssom", "strm", "oscal-catalog", "oscal-catalog-iso27002", "oscal-mapping", "void")
@@ -51,11 +51,11 @@ FACET_COLUMNS = {
 
 def register_pages(app: Flask) -> None:
     """Install the web UI: the :class:`Site`, its blueprints and the template helpers."""
-    from . import heatmap, linked_data, query_page, validate_page
+    from . import editor, heatmap, linked_data, validator
 
     app.extensions[EXTENSION] = Site(app)
     app.context_processor(template_globals)
-    for blueprint in (bp, linked_data.bp, heatmap.bp, query_page.bp, validate_page.bp):
+    for blueprint in (bp, linked_data.bp, heatmap.bp, editor.bp, validator.bp):
         app.register_blueprint(blueprint)
 
 

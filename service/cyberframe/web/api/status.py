@@ -13,11 +13,11 @@ import time
 
 from flask import Blueprint, Response, request
 
-from .. import __version__
-from ..exports.jsonld import context_bytes
-from .cache import Answer
-from .endpoint import current_endpoint
-from .responses import is_fresh, not_modified, send
+from ... import __version__
+from ...exports.jsonld import context_bytes
+from ...sparql.cache import Answer
+from ...sparql.engine import current_endpoint
+from ..responses import is_fresh, not_modified, send
 
 bp = Blueprint("status", __name__)
 

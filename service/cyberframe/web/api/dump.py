@@ -13,14 +13,14 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
-from ..exports.dumps import RDF_SYNTAXES, export_rdf
-from ..exports.errors import ExportError
-from ..exports.void import export_void
-from .cache import Answer
-from .endpoint import current_endpoint
-from .errors import ProtocolError
-from .negotiation import JSONLD, NTRIPLES, RDFXML, TURTLE, Format, negotiate
-from .responses import is_fresh, not_modified, send
+from ...exports.dumps import RDF_SYNTAXES, export_rdf
+from ...exports.errors import ExportError
+from ...exports.void import export_void
+from ...sparql.cache import Answer
+from ...sparql.engine import current_endpoint
+from ..errors import ProtocolError
+from ..negotiation import JSONLD, NTRIPLES, RDFXML, TURTLE, Format, negotiate
+from ..responses import is_fresh, not_modified, send
 
 bp = Blueprint("dump", __name__)
 

@@ -19,11 +19,11 @@ from functools import cached_property
 from flask import current_app
 
 from ..stats import collect_stats
+from ..web.errors import ProtocolError
+from ..web.negotiation import BY_KEY, KINDS, NotAcceptable
 from .cache import Answer, AnswerCache, FlightsFull
 from .dataset import ServedDataset
-from .errors import ProtocolError
 from .executor import ExecutorBusy, QueryExecutor, QueryTimeout, WorkerLost
-from .negotiation import BY_KEY, KINDS, NotAcceptable
 from .worker import Job, Outcome
 
 EXTENSION = "cyberframe"

@@ -15,13 +15,13 @@ from typing import Any
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 
-from ..named_queries import NamedQuery, ParameterError, QueryCatalogue, UnknownEntity, UnknownQuery
-from .cache import Answer
-from .endpoint import Plan, current_endpoint
-from .errors import ProtocolError
-from .negotiation import HTML, JSON, negotiate, negotiate_kinds
-from .responses import is_fresh, not_modified, send
-from .worker import Job
+from ...named_queries import NamedQuery, ParameterError, QueryCatalogue, UnknownEntity, UnknownQuery
+from ...sparql.cache import Answer
+from ...sparql.engine import Plan, current_endpoint
+from ...sparql.worker import Job
+from ..errors import ProtocolError
+from ..negotiation import HTML, JSON, negotiate, negotiate_kinds
+from ..responses import is_fresh, not_modified, send
 
 bp = Blueprint("queries", __name__)
 CATALOGUE = "cyberframe.queries"

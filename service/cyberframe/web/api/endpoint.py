@@ -14,16 +14,16 @@ from functools import lru_cache
 import pyoxigraph as ox
 from flask import Blueprint, Response, render_template, request
 
-from .cache import Answer
-from .description import describe
-from .endpoint import MEMO_MAX_QUERY, Plan, current_endpoint
-from .errors import ProtocolError
-from .negotiation import DESCRIPTION, negotiate, negotiate_kinds
+from ...sparql.admission import Screening, screen
+from ...sparql.cache import Answer
+from ...sparql.description import describe
+from ...sparql.engine import MEMO_MAX_QUERY, Plan, current_endpoint
+from ...sparql.serialization import graph_bytes
+from ...sparql.worker import Job
+from ..errors import ProtocolError
+from ..negotiation import DESCRIPTION, negotiate, negotiate_kinds
+from ..responses import is_fresh, not_modified, send
 from .protocol import READ_ONLY, QueryOperation, read_operation
-from .responses import is_fresh, not_modified, send
-from .screening import Screening, screen
-from .serialization import graph_bytes
-from .worker import Job
 
 bp = Blueprint("sparql", __name__)
 

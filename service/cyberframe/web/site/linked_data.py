@@ -24,16 +24,16 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from markupsafe import Markup
 
-from ..exports import jsonld
-from ..exports.docs import shipped_ontology_html
-from ..namespaces import CF, PREFIXES
-from ..resources import ontology_path, shapes_path
-from .cache import Answer
+from ...exports import jsonld
+from ...exports.docs import shipped_ontology_html
+from ...namespaces import CF, PREFIXES
+from ...resources import ontology_path, shapes_path
+from ...sparql.cache import Answer
+from ..errors import error_response
+from ..negotiation import HTML, JSONLD, NTRIPLES, RDFXML, TURTLE, Format
+from .context import choose, curie, href, html_answer, respond, site, wants_html
 from .entities import PROPERTY_LABELS, describe_entity, entity_triples
-from .errors import error_response
 from .graph_index import ID_NS, TS27103, local_name
-from .negotiation import HTML, JSONLD, NTRIPLES, RDFXML, TURTLE, Format
-from .site import choose, curie, href, html_answer, respond, site, wants_html
 
 bp = Blueprint("linked_data", __name__)
 

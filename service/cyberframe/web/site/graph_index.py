@@ -17,9 +17,9 @@ from importlib.resources import files
 
 import pyoxigraph as ox
 
-from ..exports.ordering import notation_key
-from ..knowledge import INFERRED, KnowledgeGraph
-from ..namespaces import BASE, CF, ID
+from ...knowledge import INFERRED, KnowledgeGraph
+from ...namespaces import BASE, CF, ID
+from ...ordering import notation_key
 
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 SKOS = "http://www.w3.org/2004/02/skos/core#"
@@ -64,7 +64,7 @@ MAPPING_SET_ORDER = (
 @cache
 def page_query(name: str) -> str:
     """The text of ``page_queries/NAME.rq`` (read once)."""
-    return files("cyberframe.web").joinpath("page_queries", name + ".rq").read_text(encoding="utf-8")
+    return files("cyberframe.web.site").joinpath("page_queries", name + ".rq").read_text(encoding="utf-8")
 
 
 @dataclass(frozen=True)

@@ -18,16 +18,16 @@ from functools import cache
 import pyoxigraph as ox
 from flask import Blueprint, Response, request, url_for
 
-from ..named_queries import load_catalogue
-from .cache import Answer
-from .endpoint import TRUNCATED_HEADER, current_endpoint
-from .errors import ProtocolError
+from ...named_queries import load_catalogue
+from ...sparql.admission import screen
+from ...sparql.cache import Answer
+from ...sparql.engine import TRUNCATED_HEADER, current_endpoint
+from ...sparql.worker import Job
+from ..api.endpoint import EXAMPLES
+from ..errors import ProtocolError
+from ..negotiation import HTML
+from .context import choose, html_answer, respond
 from .graph_index import page_query
-from .negotiation import HTML
-from .screening import screen
-from .site import choose, html_answer, respond
-from .sparql import EXAMPLES
-from .worker import Job
 
 bp = Blueprint("query_page", __name__)
 

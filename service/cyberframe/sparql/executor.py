@@ -13,7 +13,7 @@ Time spent waiting for a free worker counts against the same budget, and the
 number of requests allowed to wait is bounded, so a burst of slow queries
 turns into prompt 503s instead of a queue that never drains.
 
-Workers are fresh interpreters (:func:`cyberframe.web.worker.main`) talking
+Workers are fresh interpreters (:func:`cyberframe.sparql.worker.main`) talking
 over a socket pair: no fork of a threaded web server, and, unlike
 multiprocessing's spawn, no re-import of the host program's main module.
 They start when first needed, or on :meth:`QueryExecutor.start`; a pool that
@@ -40,8 +40,8 @@ from .worker import Job, Outcome, WorkerSettings
 log = logging.getLogger("cyberframe.executor")
 
 START_TIMEOUT = 60.0
-# Not ``-m cyberframe.web.worker``: its classes would then pickle as ``__main__.Outcome``.
-WORKER_MAIN = "from cyberframe.web.worker import main; main()"
+# Not ``-m cyberframe.sparql.worker``: its classes would then pickle as ``__main__.Outcome``.
+WORKER_MAIN = "from cyberframe.sparql.worker import main; main()"
 
 
 class QueryTimeout(Exception):
