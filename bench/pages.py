@@ -53,7 +53,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=7)
     args = parser.parse_args()
-    app = create_app({"ACCESS_LOG": False, "SPARQL_CACHE_BYTES": 0, "SPARQL_WORKERS": 1, "SPARQL_START_WORKERS": True})
+    app = create_app({"access_log": False, "cache_mb": 0, "workers": 1, "start_workers": True})
     client = app.test_client()
     print(f"{'page':<70} {'status':>6} {'bytes':>8} {'first ms':>9} {'median ms':>10}")
     worst = 0.0

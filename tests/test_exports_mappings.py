@@ -280,8 +280,8 @@ def test_mapping_collection_maps(oscal_files, expected_pairs):
 
 def test_oscal_equal_is_equivalent_to_unless_syntactic(kg):
     table = load_mappings(kg)
-    equal = [r for r in table.records if r.relationship == "equal"]
-    assert equal and {r.oscal_relationship for r in equal if r.rationale != "syntactic"} == {"equivalent-to"}
+    equal = [r for r in table.records if r.relationship.notation == "equal"]
+    assert equal and {r.oscal_relationship for r in equal if r.rationale.notation != "syntactic"} == {"equivalent-to"}
     assert {a.oscal for a in RELATIONSHIPS.values()} | {
         a.oscal_syntactic for a in RELATIONSHIPS.values()
     } <= OSCAL_RELATIONSHIPS

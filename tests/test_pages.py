@@ -35,7 +35,8 @@ FACET_COLUMNS = {
 def client(kg):
     from cyberframe.service import create_app
 
-    app = create_app({"TESTING": True, "ACCESS_LOG": False, "SPARQL_WORKERS": 1}, knowledge_graph=kg)
+    app = create_app({"access_log": False, "workers": 1}, knowledge_graph=kg)
+    app.testing = True
     return app.test_client()
 
 
@@ -312,7 +313,7 @@ def test_public_base_is_configurable(kg):
     from cyberframe.service import create_app
 
     app = create_app(
-        {"TESTING": True, "ACCESS_LOG": False, "SPARQL_WORKERS": 1, "PUBLIC_BASE": "https://example.org/cf"},
+        {"access_log": False, "workers": 1, "public_base": "https://example.org/cf"},
         knowledge_graph=kg,
     )
     from cyberframe.web.site.context import href

@@ -181,10 +181,10 @@ def test_busy_workers_answer_503_promptly(kg) -> None:
     from cyberframe.service import create_app
 
     app = create_app(
-        {"SPARQL_WORKERS": 1, "SPARQL_MAX_WAITING": 0, "SPARQL_TIMEOUT": 1.0, "ACCESS_LOG": False},
+        {"workers": 1, "max_waiting": 0, "timeout": 1.0, "access_log": False},
         knowledge_graph=kg,
     )
-    endpoint = app.extensions["cyberframe"]
+    endpoint = app.extensions["cyberframe"].engine
     endpoint.executor.start()
     try:
         client = app.test_client()
@@ -209,10 +209,10 @@ def test_query_over_the_memory_limit_is_503_and_the_worker_is_replaced(kg) -> No
     from cyberframe.service import create_app
 
     app = create_app(
-        {"SPARQL_WORKERS": 1, "SPARQL_TIMEOUT": 10.0, "SPARQL_WORKER_MEMORY": 400 << 20, "ACCESS_LOG": False},
+        {"workers": 1, "timeout": 10.0, "worker_memory_mb": 400, "access_log": False},
         knowledge_graph=kg,
     )
-    endpoint = app.extensions["cyberframe"]
+    endpoint = app.extensions["cyberframe"].engine
     endpoint.executor.start()
     try:
         client = app.test_client()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import time
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,6 +19,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from . import __version__
+from .progress import Progress, quiet
 from .resources import Source, sources
 from .snapshot import (
     Manifest,
@@ -30,11 +31,6 @@ from .snapshot import (
 )
 
 INFERRED = "inferred"
-Progress = Callable[[str], None]
-
-
-def _quiet(_: str) -> None:
-    pass
 
 
 @dataclass(frozen=True)
@@ -68,7 +64,7 @@ class KnowledgeGraph:
         return self.store.query(sparql, **options)
 
 
-def build(files: Sequence[Source] | None = None, progress: Progress = _quiet) -> tuple[Manifest, bytes]:
+def build(files: Sequence[Source] | None = None, progress: Progress = quiet) -> tuple[Manifest, bytes]:
     """Load every source, materialise OWL 2 RL entailments and serialise as N-Quads."""
     from rdflib.namespace import OWL
 
@@ -117,7 +113,7 @@ def open_knowledge_graph(
     rebuild: bool = False,
     directory: Path | None = None,
     files: Sequence[Source] | None = None,
-    progress: Progress = _quiet,
+    progress: Progress = quiet,
 ) -> KnowledgeGraph:
     """Return the knowledge graph, from the snapshot when it is fresh and sound.
 

@@ -1,11 +1,18 @@
-"""The mapping records of the graph, read once for the SSSOM, OSCAL and STRM exports.
+"""Mapping records: the one model and the one loader, for the pages, the exports and the queries' users.
 
-A :class:`MappingTable` holds every ``cf:MappingRecord`` with its set, the
-elements it relates (notation, label, definition, class, the standard or
-scheme they belong to) and the standards involved, as plain Python values.
-It also holds how cyberframe's NIST IR 8477 relationships and evidence bases
-translate into the vocabularies of the other formats (:data:`RELATIONSHIPS`,
-:data:`JUSTIFICATIONS`, :data:`OSCAL_METHODS`).
+A ``cf:MappingRecord`` states that a subject (a subcategory, a control, a
+CSF element ...) relates to an object with a NIST IR 8477 relationship, a
+rationale and an evidence basis, inside a mapping set, with its provenance
+(docs/provenance.md). :func:`load_mappings` reads every record once into a
+:class:`MappingTable`: the records as :class:`MappingRecord` values (IRIs,
+with the vocabulary terms as :class:`Term` carrying their notation and
+label), the elements they relate, the mapping sets and the schemes involved.
+
+It also fixes which sets are the framework's own (:data:`REFERENCE_SETS`,
+:data:`FRAMEWORK_SETS`), the order people read them in (:data:`SET_ORDER`),
+and how the relationships and evidence bases translate into the vocabularies
+of other formats (:data:`RELATIONSHIPS`, :data:`JUSTIFICATIONS`,
+:data:`OSCAL_METHODS`).
 """
 
 from __future__ import annotations
@@ -15,14 +22,42 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
+from rdflib.namespace import DCTERMS, PROV, RDF, SKOS
 
-from .exports.errors import ExportError
+from .errors import ExportError
 from .knowledge import KnowledgeGraph
 from .namespaces import CF, ID
 from .ordering import notation_key
 
-CF_NS = str(CF._NS)
 MAPPING_SET_BASE = str(ID) + "mapping-set/"
+
+#: The sets whose records are the framework's references: a subcategory draws on an ISO/IEC 27002:2022
+#: control, an ISO/IEC 27001:2022 clause or another standard (each record backs one ``cf:references``).
+REFERENCE_SETS = frozenset({"ts27103-iso27002-2022", "ts27103-iso27001-2022", "ts27103-standards"})
+#: The sets that belong to the framework itself: its references, and its principles' links to categories.
+#: Every other set is a crosswalk between editions or frameworks.
+FRAMEWORK_SETS = REFERENCE_SETS | {"ts27103-principles"}
+#: The order in which pages and exports show mapping sets: the framework's own first, then the crosswalks.
+SET_ORDER = (
+    "ts27103-iso27002-2022",
+    "ts27103-iso27001-2022",
+    "ts27103-standards",
+    "ts27103-principles",
+    "iso27002-2013-2022",
+    "csf11-csf20",
+    "csf20-iso27001-2022",
+)
+
+
+def set_name(iri: str) -> str:
+    """A mapping set's key, ``ts27103-iso27002-2022``, from its IRI."""
+    return iri.removeprefix(MAPPING_SET_BASE)
+
+
+def set_rank(iri: str | None) -> int:
+    """Where the set *iri* comes in :data:`SET_ORDER` (unknown sets last)."""
+    name = set_name(iri or "")
+    return SET_ORDER.index(name) if name in SET_ORDER else len(SET_ORDER)
 
 
 @dataclass(frozen=True)
@@ -103,22 +138,6 @@ SELECT ?set ?label ?description ?basis ?source WHERE {
 }"""
 )
 
-_RECORDS = (
-    _PROLOGUE
-    + """
-SELECT ?record ?set ?subject ?object ?relationship ?rationale ?basis ?changeType ?derivation ?note ?source ?from
-WHERE {
-  ?record a cf:MappingRecord ; cf:inMappingSet ?set ; cf:mappingSubject ?subject ; cf:mappingObject ?object ;
-          cf:relationship/skos:notation ?relationship ; cf:rationale/skos:notation ?rationale ;
-          cf:basis/skos:notation ?basis .
-  OPTIONAL { ?record cf:changeType/skos:notation ?changeType }
-  OPTIONAL { ?record cf:derivation ?derivation }
-  OPTIONAL { ?record skos:note ?note }
-  OPTIONAL { ?record dcterms:source ?source }
-  OPTIONAL { ?record prov:wasDerivedFrom ?from }
-}"""
-)
-
 #: Run over the asserted graphs only, so that ?class is the one class the sources give.
 _ENTITIES = (
     _PROLOGUE
@@ -148,16 +167,6 @@ SELECT ?x ?notation ?label ?title ?edition ?committee WHERE {
   OPTIONAL { ?x cf:committee ?committee }
 }"""
 )
-
-_VOCABULARY = (
-    _PROLOGUE
-    + """
-SELECT ?x ?notation ?label WHERE {
-  VALUES ?type { cf:MappingRelationship cf:MappingRationale cf:EvidenceBasis cf:ChangeType }
-  ?x a ?type ; skos:notation ?notation ; skos:prefLabel ?label .
-}"""
-)
-
 
 def _value(term: ox.NamedNode | ox.Literal | None) -> str | None:
     return None if term is None else term.value
@@ -209,34 +218,58 @@ class MappingSet:
 
 
 @dataclass(frozen=True)
+class Term:
+    """A term of the mapping vocabulary (a relationship, rationale, evidence basis or change type)."""
+
+    iri: str
+    notation: str  #: ``subset-of``, ``semantic``, ``derived``, ``moved``
+    label: str
+
+
+@dataclass(frozen=True)
 class MappingRecord:
-    """One ``cf:MappingRecord`` with its provenance."""
+    """One ``cf:MappingRecord`` with its provenance; elements and sets by IRI, vocabulary as :class:`Term`."""
 
     iri: str
     mapping_set: str
     subject: str
     object: str
-    relationship: str
-    rationale: str
-    basis: str
-    change_type: str | None = None
+    relationship: Term
+    rationale: Term
+    basis: Term
+    change_type: Term | None = None
     derivation: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
     derived_from: tuple[str, ...] = ()
 
     @property
+    def set_name(self) -> str:
+        """The key of its mapping set, e.g. ``ts27103-iso27002-2022``."""
+        return set_name(self.mapping_set)
+
+    @property
+    def is_reference(self) -> bool:
+        """True for the framework's references (a subcategory drawing on a provision or standard)."""
+        return self.set_name in REFERENCE_SETS
+
+    @property
+    def in_framework(self) -> bool:
+        """True for the framework's own records; False for crosswalks between editions and frameworks."""
+        return self.set_name in FRAMEWORK_SETS
+
+    @property
     def alignment(self) -> Alignment:
         try:
-            return RELATIONSHIPS[self.relationship]
+            return RELATIONSHIPS[self.relationship.notation]
         except KeyError:
-            raise ExportError(f"{self.iri}: relationship {self.relationship!r} has no alignment") from None
+            raise ExportError(f"{self.iri}: relationship {self.relationship.notation!r} has no alignment") from None
 
     @property
     def oscal_relationship(self) -> str:
         """The OSCAL mapping relationship token (see :data:`RELATIONSHIPS`)."""
         a = self.alignment
-        return a.oscal_syntactic if self.rationale == "syntactic" else a.oscal
+        return a.oscal_syntactic if self.rationale.notation == "syntactic" else a.oscal
 
 
 @dataclass
@@ -247,7 +280,7 @@ class MappingTable:
     records: list[MappingRecord]
     entities: dict[str, Entity]
     schemes: dict[str, Scheme]
-    labels: dict[str, str] = field(default_factory=dict)  #: vocabulary notation -> prefLabel
+    terms: dict[str, Term] = field(default_factory=dict)  #: the mapping vocabulary, by IRI
 
     def set_named(self, name: str) -> MappingSet:
         """The mapping set *name* (``ts27103-iso27002-2022``) or its full IRI; ExportError names the choices."""
@@ -255,6 +288,20 @@ class MappingTable:
         if key not in self.sets:
             raise ExportError(f"no mapping set {name!r}; choose one of: {', '.join(sorted(self.set_names()))}")
         return self.sets[key]
+
+    def by_subject(self) -> dict[str, list[MappingRecord]]:
+        """Records by subject IRI."""
+        out: dict[str, list[MappingRecord]] = defaultdict(list)
+        for record in self.records:
+            out[record.subject].append(record)
+        return out
+
+    def by_object(self) -> dict[str, list[MappingRecord]]:
+        """Records by object IRI."""
+        out: dict[str, list[MappingRecord]] = defaultdict(list)
+        for record in self.records:
+            out[record.object].append(record)
+        return out
 
     def set_names(self) -> list[str]:
         return sorted(s.name for s in self.sets.values())
@@ -311,45 +358,8 @@ def load_mappings(kg: KnowledgeGraph) -> MappingTable:
         for iri, e in sets_raw.items()
     }
 
-    raw: dict[str, dict] = {}
-    for row in kg.query(_RECORDS):
-        iri = row["record"].value
-        entry = raw.setdefault(
-            iri,
-            {
-                "set": row["set"].value,
-                "subject": row["subject"].value,
-                "object": row["object"].value,
-                "relationship": row["relationship"].value,
-                "rationale": row["rationale"].value,
-                "basis": row["basis"].value,
-                "change": _value(row["changeType"]),
-                "derivation": set(),
-                "notes": set(),
-                "sources": set(),
-                "from": set(),
-            },
-        )
-        for key, var in (("derivation", "derivation"), ("notes", "note"), ("sources", "source"), ("from", "from")):
-            if row[var] is not None:
-                entry[key].add(row[var].value)
-    records = [
-        MappingRecord(
-            iri=iri,
-            mapping_set=e["set"],
-            subject=e["subject"],
-            object=e["object"],
-            relationship=e["relationship"],
-            rationale=e["rationale"],
-            basis=e["basis"],
-            change_type=e["change"],
-            derivation=tuple(sorted(e["derivation"])),
-            notes=tuple(sorted(e["notes"])),
-            sources=tuple(sorted(e["sources"])),
-            derived_from=tuple(sorted(e["from"])),
-        )
-        for iri, e in raw.items()
-    ]
+    terms = _read_terms(kg.store)
+    records = _read_records(kg.store, terms)
 
     found: dict[str, dict] = {}
     for row in kg.query(_ENTITIES, default_graph=kg.asserted_graphs()):
@@ -369,7 +379,7 @@ def load_mappings(kg: KnowledgeGraph) -> MappingTable:
             notation=e["notation"],
             label=e["label"] or e["notation"],
             definition=e["def"],
-            kind=min(c.removeprefix(CF_NS) for c in e["cls"]) if e["cls"] else "Thing",
+            kind=min(c.removeprefix(str(CF)) for c in e["cls"]) if e["cls"] else "Thing",
             scheme=_pick_scheme(e["std"], e["sch"]),
         )
         for iri, e in found.items()
@@ -392,5 +402,82 @@ def load_mappings(kg: KnowledgeGraph) -> MappingTable:
             edition=_value(row["edition"]) or (old.edition if old else None),
             committee=_value(row["committee"]) or (old.committee if old else None),
         )
-    labels = {row["notation"].value: row["label"].value for row in kg.query(_VOCABULARY)}
-    return MappingTable(sets=sets, records=records, entities=entities, schemes=schemes, labels=labels)
+    return MappingTable(sets=sets, records=records, entities=entities, schemes=schemes, terms=terms)
+
+
+_TERM_CLASSES = (CF.MappingRelationship, CF.MappingRationale, CF.EvidenceBasis, CF.ChangeType)
+_SINGLE = {
+    str(CF.mappingSubject): "subject",
+    str(CF.mappingObject): "object",
+    str(CF.inMappingSet): "mapping_set",
+    str(CF.relationship): "relationship",
+    str(CF.rationale): "rationale",
+    str(CF.basis): "basis",
+    str(CF.changeType): "change_type",
+}
+_MULTI = {
+    str(CF.derivation): "derivation",
+    str(PROV.wasDerivedFrom): "derived_from",
+    str(DCTERMS.source): "sources",
+    str(SKOS.note): "notes",
+}
+_REQUIRED = ("subject", "object", "mapping_set", "relationship", "rationale", "basis")
+_VOCABULARY = ("relationship", "rationale", "basis", "change_type")
+
+
+def _literal(store: ox.Store, subject: ox.NamedNode, predicate: str) -> str | None:
+    for quad in store.quads_for_pattern(subject, ox.NamedNode(predicate), None):
+        if isinstance(quad.object, ox.Literal):
+            return quad.object.value
+    return None
+
+
+def _read_terms(store: ox.Store) -> dict[str, Term]:
+    """The mapping vocabulary (SHACL guarantees each term a notation and a label)."""
+    terms: dict[str, Term] = {}
+    for cls in _TERM_CLASSES:
+        for quad in store.quads_for_pattern(None, ox.NamedNode(str(RDF.type)), ox.NamedNode(str(cls))):
+            term = quad.subject
+            if isinstance(term, ox.NamedNode) and term.value not in terms:
+                notation = _literal(store, term, str(SKOS.notation)) or term.value.rsplit("/", 1)[-1]
+                terms[term.value] = Term(term.value, notation, _literal(store, term, str(SKOS.prefLabel)) or notation)
+    return terms
+
+
+def _read_records(store: ox.Store, terms: dict[str, Term]) -> list[MappingRecord]:
+    """Every complete ``cf:MappingRecord`` (the shapes require the parts an incomplete one lacks)."""
+    records: dict[str, MappingRecord] = {}
+    kind = ox.NamedNode(str(CF.MappingRecord))
+    for quad in store.quads_for_pattern(None, ox.NamedNode(str(RDF.type)), kind):
+        node = quad.subject
+        if not isinstance(node, ox.NamedNode) or node.value in records:
+            continue
+        single: dict[str, str] = {}
+        multi: dict[str, set[str]] = {name: set() for name in _MULTI.values()}
+        for fact in store.quads_for_pattern(node, None, None):
+            predicate, value = fact.predicate.value, fact.object
+            if isinstance(value, ox.Triple):
+                continue
+            if predicate in _SINGLE:
+                single.setdefault(_SINGLE[predicate], value.value)
+            elif predicate in _MULTI:
+                multi[_MULTI[predicate]].add(value.value)
+        if any(part not in single for part in _REQUIRED):
+            continue
+        vocabulary = {
+            name: terms.get(single[name]) or Term(single[name], single[name].rsplit("/", 1)[-1], "")
+            for name in _VOCABULARY
+            if name in single
+        }
+        records[node.value] = MappingRecord(
+            iri=node.value,
+            mapping_set=single["mapping_set"],
+            subject=single["subject"],
+            object=single["object"],
+            relationship=vocabulary["relationship"],
+            rationale=vocabulary["rationale"],
+            basis=vocabulary["basis"],
+            change_type=vocabulary.get("change_type"),
+            **{name: tuple(sorted(values)) for name, values in multi.items()},
+        )
+    return list(records.values())

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
@@ -35,6 +35,7 @@ from rdflib.namespace import DCTERMS, RDF, RDFS, SH, SKOS, XSD
 from rdflib.paths import AlternativePath, InvPath, MulPath, Path, SequencePath
 
 from .namespaces import CFSH, bind_prefixes, curie
+from .progress import Progress, quiet
 from .rdfio import DEFAULT_MAX_BYTES, RdfDocument, read_rdf_file
 
 if TYPE_CHECKING:
@@ -49,7 +50,6 @@ ENGINES: tuple[str, ...] = get_args(Engine)
 
 #: What :func:`validate` accepts as data: a file, a parsed document or an rdflib graph, or several.
 DataSource = str | os.PathLike[str] | RdfDocument | Graph
-Progress = Callable[[str], None]
 
 SEVERITY_ORDER = {SH.Violation: 0, SH.Warning: 1, SH.Info: 2}
 _XSD_STRING = str(XSD.string)
@@ -177,7 +177,7 @@ def validate(
     """
     if inference not in INFERENCE_MODES:
         raise ValueError(f"inference must be one of {', '.join(INFERENCE_MODES)}, not {inference!r}")
-    report = progress or _quiet
+    report = progress or quiet
     started = time.perf_counter()
     engine_name = _resolve_engine(engine)
     shapes_graph = load_shapes(shapes, max_bytes=max_bytes)
@@ -595,6 +595,3 @@ def _labels(store: ox.Store, results: Iterable[ValidationResult]) -> dict[Node, 
             labels[node] = " ".join(parts)
     return labels
 
-
-def _quiet(_: str) -> None:
-    pass

@@ -13,19 +13,6 @@ _FORMATS = {"csv": "CSV", "tsv": "TSV", "json": "JSON", "xml": "XML"}
 _GRAPH_FORMATS = {"table": "TURTLE", "csv": "N_TRIPLES", "tsv": "N_TRIPLES", "json": "JSON_LD", "xml": "RDF_XML"}
 
 
-def _refuse_unsafe(text: str) -> None:
-    """The same read-only, offline screen as the HTTP endpoint (DESIGN.md §6): no update, no SERVICE."""
-    from ..sparql.admission import screen
-
-    screened = screen(text)
-    if screened.update is not None:
-        raise click.UsageError(f"cyberframe is read-only: SPARQL Update ({screened.update}) is not accepted")
-    if screened.service:
-        raise click.UsageError(
-            "SERVICE (federated query) is refused: cyberframe never sends requests to other endpoints"
-        )
-
-
 def _parse_params(pairs: tuple[str, ...]) -> dict[str, str]:
     params: dict[str, str] = {}
     for pair in pairs:
@@ -80,7 +67,9 @@ def _emit(result, fmt: str) -> None:
 )
 def query(name: str | None, params: tuple[str, ...], list_queries: bool, sparql, fmt: str) -> None:
     """Run the named query NAME (see --list) or ad-hoc SPARQL (--sparql FILE)."""
+    from ..errors import ProtocolError
     from ..named_queries import NamedQueryError, QueryCatalogue, load_catalogue
+    from ..sparql.admission import admit
 
     if list_queries:
         for q in load_catalogue().values():
@@ -99,12 +88,12 @@ def query(name: str | None, params: tuple[str, ...], list_queries: bool, sparql,
             if params:
                 raise click.UsageError("--param goes with a named query, not with --sparql")
             text = sparql.read()
-            _refuse_unsafe(text)
+            admit(text)  # the same read-only, offline gate as the HTTP endpoint
             result = kg.query(text)
         else:
             result = QueryCatalogue(kg).run(name, _parse_params(params))
-    except NamedQueryError as exc:
-        raise click.UsageError(str(exc)) from exc
+    except (NamedQueryError, ProtocolError) as exc:
+        raise click.UsageError(exc.message if isinstance(exc, ProtocolError) else str(exc)) from exc
     except SyntaxError as exc:
         source = Path(sparql.name).name if sparql is not None and sparql.name != "<stdin>" else "query"
         raise click.UsageError(f"{source}: SPARQL syntax error: {exc}") from exc

@@ -1,15 +1,16 @@
-"""``cyberframe serve``: the SPARQL 1.1 endpoint on a production WSGI server (issue 4, DESIGN.md §4-§5).
+"""``cyberframe serve``: the service on a production WSGI server (docs/serving.md).
 
 The app comes from :func:`cyberframe.service.create_app`; it is served by
 waitress in one process (threads), with one log line per request. Measured
-with ``bench/sparql_http.py``, that meets the issue's targets against the
-Oxigraph server while keeping one answer cache, one pool of query workers and
-one ``/health`` for the whole service; gunicorn with two processes answers
-more requests per second at high concurrency and runs the same app
-(``gunicorn -k gthread -w 2 --threads 8 'cyberframe.service:create_app()'``).
-SIGINT and SIGTERM stop the server cleanly: the listening socket is closed,
-requests in progress are given a moment to finish, and the query worker
-processes are stopped.
+with ``bench/sparql_http.py``, that keeps one answer cache, one pool of query
+workers and one ``/health`` for the whole service; gunicorn with two
+processes answers more requests per second at high concurrency and runs the
+same app (``gunicorn -k gthread -w 2 --threads 8 'cyberframe.service:create_app()'``).
+Every flag but ``--graph`` is a row of the settings table
+(:mod:`cyberframe.settings`): a flag wins over its environment variable,
+which wins over the default. SIGINT and SIGTERM stop the server cleanly: the
+listening socket is closed, requests in progress are given a moment to
+finish, and the query worker processes are stopped.
 """
 
 from __future__ import annotations
@@ -19,9 +20,12 @@ import logging
 import signal
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import click
+
+from ..settings import Settings, SettingsError, explain, rows
 
 log = logging.getLogger("cyberframe.serve")
 
@@ -59,28 +63,29 @@ def _stop(signum: int, _frame) -> None:
     raise SystemExit(0)
 
 
+def _setting_options(command: Callable[..., None]) -> Callable[..., None]:
+    """One option per row of the settings table that has a flag; not given means None (env, then default)."""
+    for row in reversed(rows()):
+        if row.flag is None:
+            continue
+        kind: click.ParamType | type
+        if row.kind is bool:
+            kind = bool
+        elif row.kind is int:
+            kind = click.IntRange(
+                None if row.minimum is None else int(row.minimum), None if row.maximum is None else int(row.maximum)
+            )
+        elif row.kind is float:
+            kind = click.FloatRange(row.minimum, row.maximum)
+        else:
+            kind = str
+        help_text = f"{row.meaning}  [default: {row.default_text}; env: {row.env}]"
+        command = click.option(row.flag, row.name, type=kind, default=None, help=help_text)(command)
+    return command
+
+
 @click.command("serve")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
-@click.option(
-    "--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="TCP port; 0 picks a free one."
-)
-@click.option(
-    "--workers", type=click.IntRange(1, 64), default=None, help="Query worker processes  [default: one per CPU]"
-)
-@click.option("--threads", type=click.IntRange(2, 512), default=16, show_default=True, help="HTTP server threads.")
-@click.option(
-    "--timeout", type=click.FloatRange(min=0.1), default=10.0, show_default=True, help="Time limit per query, seconds."
-)
-@click.option(
-    "--max-rows",
-    type=click.IntRange(min=1),
-    default=10_000,
-    show_default=True,
-    help="Solutions or triples per answer; more are cut and flagged (X-Cyberframe-Truncated).",
-)
-@click.option(
-    "--cache-mb", type=click.IntRange(min=0), default=64, show_default=True, help="Answer cache in MiB; 0: none."
-)
+@_setting_options
 @click.option(
     "--graph",
     "graphs",
@@ -88,80 +93,76 @@ def _stop(signum: int, _frame) -> None:
     metavar="IRI=FILE",
     help="Also serve an RDF file (Turtle, N-Triples, N3, RDF/XML, JSON-LD; by extension) as named graph IRI.",
 )
-@click.option("--quiet", is_flag=True, help="No per-request log lines.")
-def serve(
-    host: str,
-    port: int,
-    workers: int | None,
-    threads: int,
-    timeout: float,
-    max_rows: int,
-    cache_mb: int,
-    graphs: tuple[str, ...],
-    quiet: bool,
-) -> None:
+@click.option(
+    "--print-settings",
+    is_flag=True,
+    help="Print the settings in force and where each comes from (flag, environment, default), then exit.",
+)
+def serve(graphs: tuple[str, ...], print_settings: bool, **given: object) -> None:
     """Serve the knowledge graph over the SPARQL 1.1 Protocol at http://HOST:PORT/sparql."""
+    try:
+        explained = list(explain(given))
+    except SettingsError as exc:
+        raise click.UsageError(str(exc)) from exc
+    if print_settings:
+        for row, value, origin in explained:
+            shown = row.default_text if value is None else value
+            click.echo(f"{row.name:22s} {shown!s:32s} {origin}")
+        return
+    settings = Settings(**{row.name: value for row, value, _ in explained})
     extra = [_graph_pair(value) for value in graphs]
-    _configure_logging(quiet)
+    _configure_logging(quiet=not settings.access_log)
     from waitress import create_server
 
     from ..knowledge import open_knowledge_graph
     from ..service import create_app
     from ..sparql.dataset import GraphFileError
-    from ..sparql.engine import EXTENSION
+    from ..web.state import EXTENSION
 
     started = time.perf_counter()
     kg = open_knowledge_graph(progress=lambda message: log.info("%s", message))
-    config = {
-        "SPARQL_TIMEOUT": timeout,
-        "SPARQL_MAX_ROWS": max_rows,
-        "SPARQL_CACHE_BYTES": cache_mb << 20,
-        "SPARQL_WORKERS": workers,
-        "SPARQL_MAX_WAITING": max(threads - 4, 1),  # keep threads free for /health and cached answers
-    }
     try:
-        app = create_app(config, knowledge_graph=kg, extra_graphs=extra)
+        app = create_app(settings, knowledge_graph=kg, extra_graphs=extra)
     except GraphFileError as exc:
         raise click.BadParameter(str(exc), param_hint="'--graph'") from exc
-    endpoint = app.extensions[EXTENSION]
-    endpoint.executor.start()
-    status = endpoint.executor.status()
+    engine = app.extensions[EXTENSION].engine
+    engine.executor.start()
+    status = engine.executor.status()
     log.info(
         "%d triples in %d graphs (build %s); %d query workers ready (network isolated: %s)",
-        endpoint.dataset.default_graph_triples,
-        len(endpoint.dataset.graphs),
+        engine.dataset.default_graph_triples,
+        len(engine.dataset.graphs),
         kg.build_hash[:12],
         status["alive"],
         "yes" if status["network_isolated"] else "no",
     )
-    body_limit = int(app.config["MAX_CONTENT_LENGTH"])
     try:
         server = create_server(
             app,
-            host=host,
-            port=port,
-            threads=threads,
+            host=settings.host,
+            port=settings.port,
+            threads=settings.threads,
             ident="cyberframe",
             # waitress cuts off bodies far over the limit; the app answers 413 to the rest, once they are read
-            max_request_body_size=16 * body_limit,
-            max_request_header_size=4 * int(app.config["SPARQL_MAX_QUERY_LENGTH"]) + 65536,
+            max_request_body_size=16 * settings.max_body_bytes,
+            max_request_header_size=4 * settings.max_query_length + 65536,
             clear_untrusted_proxy_headers=True,
         )
     except OSError as exc:
-        endpoint.executor.close()
-        click.echo(f"Error: cannot listen on {host}:{port}: {exc.strerror or exc}", err=True)
-        sys.exit(2)  # bad input (DESIGN.md §5): the address is in use or not ours
+        engine.close()
+        click.echo(f"Error: cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}", err=True)
+        sys.exit(2)  # bad input (exit codes: docs/cli.md): the address is in use or not ours
     signal.signal(signal.SIGTERM, _stop)
     # Everything loaded so far lives as long as the server: keep it out of the collector's way (p99 latency).
     gc.collect()
     gc.freeze()
-    bound = getattr(server, "effective_port", port)
+    bound = getattr(server, "effective_port", settings.port)
     log.info(
         "listening on http://%s:%s/sparql (timeout %g s, max rows %d), started in %.2f s",
-        host,
+        settings.host,
         bound,
-        timeout,
-        max_rows,
+        settings.timeout,
+        settings.max_rows,
         time.perf_counter() - started,
     )
     try:
@@ -170,5 +171,5 @@ def serve(
         pass
     finally:
         server.close()
-        endpoint.executor.close()
+        engine.close()
         log.info("stopped")

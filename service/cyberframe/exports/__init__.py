@@ -21,8 +21,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ..errors import ExportError
 from ..knowledge import KnowledgeGraph
-from .errors import ExportError, Progress, quiet
+from ..progress import Progress, quiet
 
 __all__ = ["FORMATS", "ExportError", "ExportFormat", "export"]
 

@@ -17,9 +17,10 @@ from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
+from ..errors import ExportError
 from ..knowledge import KnowledgeGraph
 from ..namespaces import bind_prefixes
-from .errors import ExportError, Progress, quiet
+from ..progress import Progress, quiet
 
 if TYPE_CHECKING:
     from rdflib import Graph

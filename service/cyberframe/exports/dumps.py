@@ -14,9 +14,10 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
+from ..errors import ExportError
 from ..knowledge import INFERRED, KnowledgeGraph
 from ..namespaces import PREFIXES
-from .errors import ExportError, Progress, quiet
+from ..progress import Progress, quiet
 
 
 @dataclass(frozen=True)

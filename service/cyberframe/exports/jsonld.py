@@ -34,8 +34,8 @@ import pyoxigraph as ox
 from ..knowledge import KnowledgeGraph
 from ..namespaces import BASE, CF, PREFIXES
 from ..ordering import notation_key
+from ..progress import Progress, quiet
 from ..resources import ontology_path
-from .errors import Progress, quiet
 
 CONTEXT_URL = BASE + "context.jsonld"
 STATIC_NAME = "context.jsonld"

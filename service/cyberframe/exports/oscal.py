@@ -32,7 +32,7 @@ from ..knowledge import KnowledgeGraph
 from ..mappings import OSCAL_METHODS, MappingTable, load_mappings
 from ..namespaces import BASE, CF
 from ..ordering import notation_key
-from .errors import Progress, quiet
+from ..progress import Progress, quiet
 from .metadata import DatasetInfo, dataset_info
 
 OSCAL_VERSION = "1.2.1"
@@ -363,8 +363,8 @@ def mapping_collection(kg: KnowledgeGraph, table: MappingTable | None = None) ->
     table = table or load_mappings(kg)
     mapping_set = table.set_named(CONTROL_MAPPING_SET)
     records = table.records_in([CONTROL_MAPPING_SET])
-    methods = {OSCAL_METHODS[r.basis] for r in records}
-    rationales = {r.rationale for r in records}
+    methods = {OSCAL_METHODS[r.basis.notation] for r in records}
+    rationales = {r.rationale.notation for r in records}
     source_uuid, target_uuid = _uuid(FRAMEWORK, "oscal-catalog"), _uuid(ISO27002, "oscal-catalog")
 
     def item(iri: str, oid: str) -> dict[str, Any]:
@@ -373,11 +373,14 @@ def mapping_collection(kg: KnowledgeGraph, table: MappingTable | None = None) ->
     maps = []
     for r in records:
         s, o = table.entities[r.subject], table.entities[r.object]
-        props = [_prop("evidence-basis", r.basis, CF_NS), _prop("ir8477-relationship", r.relationship, CF_NS)]
+        props = [
+            _prop("evidence-basis", r.basis.notation, CF_NS),
+            _prop("ir8477-relationship", r.relationship.notation, CF_NS),
+        ]
         props += [_prop("derivation", d, CF_NS) for d in r.derivation]
         entry: dict[str, Any] = {
             "uuid": _uuid(r.iri),
-            "matching-rationale": r.rationale,
+            "matching-rationale": r.rationale.notation,
             "relationship": r.oscal_relationship,
             "sources": [item(s.iri, framework_id(s.notation))],
             "targets": [item(o.iri, iso27002_id(o.notation))],

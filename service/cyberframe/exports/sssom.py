@@ -35,7 +35,7 @@ import yaml
 from ..knowledge import KnowledgeGraph
 from ..mappings import CONTRIBUTORS, JUSTIFICATIONS, MappingRecord, MappingTable, load_mappings
 from ..namespaces import BASE, CF, ID
-from .errors import Progress, quiet
+from ..progress import Progress, quiet
 from .metadata import DatasetInfo, dataset_info
 
 SSSOM_VERSION = "1.1"
@@ -129,7 +129,7 @@ def _metadata(info: DatasetInfo, table: MappingTable, names: Sequence[str] | Non
 
 
 def _author(table: MappingTable, record: MappingRecord) -> str:
-    if record.basis != "published":
+    if record.basis.notation != "published":
         return CONTRIBUTORS
     committees = sorted(
         {table.schemes[s].committee or table.schemes[s].notation for s in record.sources if s in table.schemes}
@@ -164,16 +164,16 @@ def _row(table: MappingTable, record: MappingRecord, cardinality: str) -> dict[s
         "object_type": "skos concept" if o.is_concept else "owl named individual",
         "object_source": curie(o_scheme.iri) if o_scheme else "",
         "object_source_version": (o_scheme.edition or "") if o_scheme else "",
-        "mapping_justification": JUSTIFICATIONS[record.basis],
+        "mapping_justification": JUSTIFICATIONS[record.basis.notation],
         "author_label": _author(table, record),
         "mapping_source": curie(record.mapping_set),
         "mapping_cardinality": cardinality,
         "see_also": "|".join(record.derived_from),
         "comment": _comment(table, record),
-        "ir8477_relationship": f"cfid:relationship/{record.relationship}",
-        "ir8477_rationale": f"cfid:rationale/{record.rationale}",
-        "evidence_basis": f"cfid:basis/{record.basis}",
-        "change_type": f"cfid:change-type/{record.change_type}" if record.change_type else "",
+        "ir8477_relationship": curie(record.relationship.iri),
+        "ir8477_rationale": curie(record.rationale.iri),
+        "evidence_basis": curie(record.basis.iri),
+        "change_type": curie(record.change_type.iri) if record.change_type else "",
     }
 
 

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 from ..knowledge import KnowledgeGraph
 from ..mappings import MappingRecord, MappingTable, load_mappings
-from .errors import Progress, quiet
+from ..progress import Progress, quiet
 
 DEFAULT_MAPPING_SET = "ts27103-iso27002-2022"
 
@@ -46,7 +46,7 @@ _BASIS_NOTE = {
 
 
 def _notes(table: MappingTable, record: MappingRecord) -> str:
-    parts = [_BASIS_NOTE.get(record.basis, record.basis)]
+    parts = [_BASIS_NOTE.get(record.basis.notation, record.basis.notation)]
     parts += [f"derivation {d}" for d in record.derivation]
     parts += list(record.notes)
     cited = [table.schemes[s].notation for s in record.sources if s in table.schemes]
@@ -65,8 +65,8 @@ def strm_rows(table: MappingTable, mapping_sets: Sequence[str] | None = None) ->
                 "Focal Document Element": focal.notation,
                 "Focal Document Element Title": focal.label,
                 "Focal Document Element Description": focal.definition or "",
-                "STRM Rationale": table.labels.get(r.rationale, r.rationale).capitalize(),
-                "STRM Relationship": table.labels.get(r.relationship, r.relationship),
+                "STRM Rationale": r.rationale.label.capitalize(),
+                "STRM Relationship": r.relationship.label,
                 "Reference Document Element": ref.notation,
                 "Reference Document Element Title": ref.label,
                 "Strength of Relationship": "",
@@ -74,7 +74,7 @@ def strm_rows(table: MappingTable, mapping_sets: Sequence[str] | None = None) ->
                 "Focal Element IRI": focal.iri,
                 "Reference Element IRI": ref.iri,
                 "Mapping Record IRI": r.iri,
-                "Evidence Basis": r.basis,
+                "Evidence Basis": r.basis.notation,
             }
         )
     return rows

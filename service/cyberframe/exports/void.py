@@ -20,8 +20,8 @@ from rdflib.namespace import DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SKOS, VOID, XS
 
 from ..knowledge import INFERRED, KnowledgeGraph
 from ..namespaces import BASE, CF, GRAPH, ID, PREFIXES, bind_prefixes
+from ..progress import Progress, quiet
 from ..resources import sources
-from .errors import Progress, quiet
 from .metadata import dataset_info
 
 VOID_DOCUMENT = URIRef(BASE + "void")

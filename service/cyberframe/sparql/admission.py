@@ -1,4 +1,11 @@
-"""A lexical screen of SPARQL text, run before any query reaches the store.
+"""Admission: which SPARQL text may reach the store, decided before anything runs.
+
+:func:`admit` is the one gate every face of cyberframe uses (the ``/sparql``
+endpoint, the query page, ``cyberframe query --sparql``): it refuses, with one
+wording, an empty or over-long text, an update and any ``SERVICE`` clause, and
+tells the caller the query form and whether the query brings its own dataset.
+
+It rests on a lexical screen of the text.
 
 The store (pyoxigraph) would happily call out to a remote endpoint for
 ``SERVICE`` (SPARQL 1.1 Federated Query §3), and a query endpoint must tell a
@@ -31,11 +38,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..errors import ProtocolError
+
 QUERY_FORMS = frozenset({"SELECT", "CONSTRUCT", "DESCRIBE", "ASK"})
 #: The first keyword of every SPARQL 1.1 Update operation (Update §3.1, §3.2).
 UPDATE_KEYWORDS = frozenset(
     {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"}
 )
+
+#: The refusals, one wording each, whichever face of cyberframe refuses.
+READ_ONLY = "cyberframe is read-only: SPARQL Update (and LOAD) is not accepted"
+SERVICE_REFUSED = "SERVICE (federated query) is refused: cyberframe never sends requests to other endpoints"
 
 _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 
@@ -122,3 +135,24 @@ def screen(text: str) -> Screening:
         service=service,
         has_dataset="FROM" in words,
     )
+
+
+def admit(text: str, *, max_length: int | None = None) -> Screening:
+    """Admit *text* as a read-only, offline query, or raise :class:`ProtocolError` saying why not.
+
+    413 for a text over *max_length* characters (None: no limit, for the
+    command line, where the text is the user's own); 400 for an empty text, an
+    update (SPARQL 1.1 Update §3) or a ``SERVICE`` clause (Federated Query §3).
+    A text that is not SPARQL at all is admitted: the store's parser reports
+    its position.
+    """
+    if max_length is not None and len(text) > max_length:
+        raise ProtocolError(413, f"query of {len(text)} characters exceeds the limit of {max_length}")
+    if not text.strip():
+        raise ProtocolError(400, "the query is empty")
+    screened = screen(text)
+    if screened.update is not None:
+        raise ProtocolError(400, f"{READ_ONLY} (the text is a {screened.update} operation)")
+    if screened.service:
+        raise ProtocolError(400, SERVICE_REFUSED)
+    return screened

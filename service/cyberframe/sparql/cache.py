@@ -126,7 +126,7 @@ class AnswerCache:
         try:
             answer = compute()
             flight.answer = answer
-            if self.max_bytes > 0:
+            if self.max_bytes > 0 and answer.status == 200:  # a refusal or failure may pass: never kept
                 self.put(key, answer, key_size)
             return answer
         except BaseException as exc:

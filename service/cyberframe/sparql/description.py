@@ -12,18 +12,16 @@ for the same dataset (ETags).
 from __future__ import annotations
 
 import pyoxigraph as ox
+from rdflib.namespace import DCTERMS, RDF, RDFS, VOID, XSD
 
 from .. import __version__
+from ..namespaces import SD
 from .dataset import ServedDataset
 
-SD = "http://www.w3.org/ns/sparql-service-description#"
-VOID = "http://rdfs.org/ns/void#"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 VOID_PATH = "/.well-known/void"
-RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-DCTERMS = "http://purl.org/dc/terms/"
+RDF_TYPE = ox.NamedNode(str(RDF.type))
 FORMATS = "http://www.w3.org/ns/formats/"
-XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
+XSD_INTEGER = ox.NamedNode(str(XSD.integer))
 
 #: W3C format IRIs (http://www.w3.org/ns/formats/) of the result formats on offer.
 RESULT_FORMATS = (
@@ -39,7 +37,7 @@ RESULT_FORMATS = (
 
 
 def _sd(name: str) -> ox.NamedNode:
-    return ox.NamedNode(SD + name)
+    return ox.NamedNode(str(SD[name]))
 
 
 def _count(n: int) -> ox.Literal:
@@ -57,10 +55,10 @@ def describe(dataset: ServedDataset, endpoint: str) -> list[ox.Triple]:
         ox.Triple(service, _sd("supportedLanguage"), _sd("SPARQL11Query")),
         ox.Triple(service, _sd("feature"), _sd("UnionDefaultGraph")),
         ox.Triple(service, _sd("defaultEntailmentRegime"), ox.NamedNode("http://www.w3.org/ns/entailment/Simple")),
-        ox.Triple(service, ox.NamedNode(DCTERMS + "title"), ox.Literal("cyberframe SPARQL endpoint", language="en")),
+        ox.Triple(service, ox.NamedNode(str(DCTERMS.title)), ox.Literal("cyberframe SPARQL endpoint", language="en")),
         ox.Triple(
             service,
-            ox.NamedNode(DCTERMS + "description"),
+            ox.NamedNode(str(DCTERMS.description)),
             ox.Literal(
                 "ISO/IEC TS 27103:2026 cybersecurity framework knowledge graph, read-only. "
                 "The default graph is the union of the named graphs; OWL 2 RL entailments are materialised "
@@ -68,17 +66,17 @@ def describe(dataset: ServedDataset, endpoint: str) -> list[ox.Triple]:
                 language="en",
             ),
         ),
-        ox.Triple(service, ox.NamedNode(DCTERMS + "hasVersion"), ox.Literal(__version__)),
+        ox.Triple(service, ox.NamedNode(str(DCTERMS.hasVersion)), ox.Literal(__version__)),
         ox.Triple(service, _sd("defaultDataset"), ds),
         ox.Triple(ds, RDF_TYPE, _sd("Dataset")),
-        ox.Triple(ds, RDF_TYPE, ox.NamedNode(VOID + "Dataset")),
-        ox.Triple(ds, ox.NamedNode(VOID + "sparqlEndpoint"), service),
+        ox.Triple(ds, RDF_TYPE, ox.NamedNode(str(VOID.Dataset))),
+        ox.Triple(ds, ox.NamedNode(str(VOID.sparqlEndpoint)), service),
         # VoID §7.2: where the full VoID description of the dataset is published.
-        ox.Triple(ds, ox.NamedNode(RDFS + "seeAlso"), ox.NamedNode(endpoint.rsplit("/", 1)[0] + VOID_PATH)),
-        ox.Triple(ds, ox.NamedNode(VOID + "triples"), _count(dataset.default_graph_triples)),
+        ox.Triple(ds, ox.NamedNode(str(RDFS.seeAlso)), ox.NamedNode(endpoint.rsplit("/", 1)[0] + VOID_PATH)),
+        ox.Triple(ds, ox.NamedNode(str(VOID.triples)), _count(dataset.default_graph_triples)),
         ox.Triple(ds, _sd("defaultGraph"), default),
         ox.Triple(default, RDF_TYPE, _sd("Graph")),
-        ox.Triple(default, ox.NamedNode(VOID + "triples"), _count(dataset.default_graph_triples)),
+        ox.Triple(default, ox.NamedNode(str(VOID.triples)), _count(dataset.default_graph_triples)),
     ]
     triples += [ox.Triple(service, _sd("resultFormat"), ox.NamedNode(FORMATS + name)) for name in RESULT_FORMATS]
     for index, (iri, count) in enumerate(sorted(dataset.graphs.items())):
@@ -89,6 +87,6 @@ def describe(dataset: ServedDataset, endpoint: str) -> list[ox.Triple]:
             ox.Triple(named, _sd("name"), ox.NamedNode(iri)),
             ox.Triple(named, _sd("graph"), graph),
             ox.Triple(graph, RDF_TYPE, _sd("Graph")),
-            ox.Triple(graph, ox.NamedNode(VOID + "triples"), _count(count)),
+            ox.Triple(graph, ox.NamedNode(str(VOID.triples)), _count(count)),
         ]
     return triples

@@ -25,6 +25,7 @@ import os
 import re
 import signal
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 
@@ -54,7 +55,23 @@ class Job:
     substitutions: tuple[tuple[str, str, str], ...] = ()
     """Prepared-query bindings (SEP-0007) as ``(variable, "iri" | "literal", value)``: named queries."""
 
-    def key(self) -> tuple:
+    @classmethod
+    def prepared(
+        cls,
+        query: str,
+        bindings: Mapping[ox.Variable, ox.NamedNode | ox.Literal],
+        *,
+        formats: dict[str, str | None],
+        max_rows: int,
+    ) -> Job:
+        """A named query with its parameters bound as prepared-query substitutions (SEP-0007)."""
+        substitutions = tuple(
+            (var.value, "iri" if isinstance(term, ox.NamedNode) else "literal", term.value)
+            for var, term in sorted(bindings.items(), key=lambda item: item[0].value)
+        )
+        return cls(query=query, base_iri=None, formats=formats, max_rows=max_rows, substitutions=substitutions)
+
+    def key(self) -> tuple[object, ...]:
         """Everything that determines the answer, for the result cache and the ETag."""
         return (
             self.query,

@@ -1,87 +1,20 @@
-"""Result formats and content negotiation (SPARQL 1.1 Protocol §2.1.6, RFC 9110 §12.5.1).
+"""Content negotiation (SPARQL 1.1 Protocol §2.1.6, RFC 9110 §12.5.1).
 
-Each query form has its own list of formats, in the server's order of
-preference; the first is the default. The client's ``Accept`` header picks
-among them with q-values and wildcards (werkzeug's ``MIMEAccept``), and a
-``format=`` parameter overrides it for browsers and for tools that cannot set
-headers. Nothing acceptable means 406 with the list of what is on offer.
+The client's ``Accept`` header picks among the offered
+:class:`~cyberframe.sparql.formats.Format` objects with q-values and wildcards
+(werkzeug's ``MIMEAccept``), and a ``format=`` parameter overrides it for
+browsers and for tools that cannot set headers. Nothing acceptable means 406
+with the list of what is on offer.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
+from flask import request
 from werkzeug.datastructures import MIMEAccept
 
-from .errors import ProtocolError
-
-
-@dataclass(frozen=True)
-class Format:
-    """One serialisation the service can produce."""
-
-    key: str
-    """Short name, also the value of ``format=``; the worker maps it to a pyoxigraph format."""
-    media_type: str
-    """The media type sent in ``Content-Type``."""
-    charset: bool = False
-    """Whether ``Content-Type`` carries ``; charset=utf-8`` (the ``text/*`` types)."""
-    aliases: tuple[str, ...] = ()
-    """Other media types a client may ask for to get this format."""
-    keywords: tuple[str, ...] = ()
-    """Other values of ``format=`` that select it."""
-
-    @property
-    def content_type(self) -> str:
-        return f"{self.media_type}; charset=utf-8" if self.charset else self.media_type
-
-
-# SPARQL 1.1 Query Results JSON / XML / CSV and TSV formats.
-JSON = Format("json", "application/sparql-results+json", aliases=("application/json",))
-XML = Format("xml", "application/sparql-results+xml", aliases=("application/xml", "text/xml"))
-CSV = Format("csv", "text/csv", charset=True)
-TSV = Format("tsv", "text/tab-separated-values", charset=True)
-# RDF 1.1 graph serialisations.
-TURTLE = Format("turtle", "text/turtle", charset=True, aliases=("application/x-turtle",), keywords=("ttl",))
-JSONLD = Format("jsonld", "application/ld+json", aliases=("application/json",), keywords=("json-ld", "json"))
-NTRIPLES = Format("ntriples", "application/n-triples", keywords=("nt", "n-triples"))
-RDFXML = Format(
-    "rdfxml", "application/rdf+xml", aliases=("application/xml", "text/xml"), keywords=("rdf", "rdf+xml", "xml")
-)
-HTML = Format("html", "text/html", charset=True, aliases=("application/xhtml+xml",))
-
-#: Formats for SELECT solutions, ASK booleans and CONSTRUCT/DESCRIBE graphs (Protocol §2.1.6).
-SOLUTIONS: tuple[Format, ...] = (JSON, XML, CSV, TSV)
-BOOLEAN: tuple[Format, ...] = (JSON, XML, CSV, TSV)
-GRAPH: tuple[Format, ...] = (TURTLE, JSONLD, NTRIPLES, RDFXML)
-#: Without a query: the service description as RDF, or the query page for browsers.
-DESCRIPTION: tuple[Format, ...] = (*GRAPH, HTML)
-
-#: Which formats each query form (as the lexical screen reports it) can be answered in.
-BY_FORM: dict[str, tuple[Format, ...]] = {
-    "SELECT": SOLUTIONS,
-    "ASK": BOOLEAN,
-    "CONSTRUCT": GRAPH,
-    "DESCRIBE": GRAPH,
-}
-#: The kinds of result pyoxigraph returns, keyed as the worker reports them.
-KINDS: dict[str, tuple[Format, ...]] = {"solutions": SOLUTIONS, "boolean": BOOLEAN, "graph": GRAPH}
-KIND_OF_FORM = {"SELECT": "solutions", "ASK": "boolean", "CONSTRUCT": "graph", "DESCRIBE": "graph"}
-BY_KEY: dict[str, Format] = {f.key: f for f in (*SOLUTIONS, *GRAPH, HTML)}
-
-
-class NotAcceptable(ProtocolError):
-    """406: none of the offered formats is acceptable to the client (RFC 9110 §15.5.7)."""
-
-    def __init__(self, offered: Sequence[Format], asked: str) -> None:
-        types = [f.media_type for f in offered]
-        keys = [f.key for f in offered]
-        super().__init__(
-            406,
-            f"no acceptable format for {asked}; offered: {', '.join(types)} (or format= {', '.join(keys)})",
-            offered=types,
-        )
+from ..sparql.formats import KIND_OF_FORM, KINDS, Format, NotAcceptable
 
 
 def _by_format_param(value: str, offered: Sequence[Format]) -> Format | None:
@@ -117,13 +50,18 @@ def negotiate(accept: MIMEAccept, offered: Sequence[Format], format_param: Seque
     return next(fmt for media, fmt in candidates if media == best)
 
 
+def choose(offered: Sequence[Format]) -> Format:
+    """The format of the current request: ``format=`` over ``Accept``; 406 if none fits."""
+    return negotiate(request.accept_mimetypes, offered, request.args.getlist("format"))
+
+
 def negotiate_kinds(accept: MIMEAccept, format_param: Sequence[str], form: str | None) -> dict[str, str | None]:
     """The format key to use for each kind of result this query may produce.
 
-    With the query form known from the lexical screen, only its kind is
-    negotiated and a mismatch is a 406 before the query runs. Otherwise every
-    kind is negotiated and the worker uses the one that matches the result
-    (``None`` marks a kind for which nothing was acceptable).
+    With the query form known from admission, only its kind is negotiated and
+    a mismatch is a 406 before the query runs. Otherwise every kind is
+    negotiated and the worker uses the one that matches the result (``None``
+    marks a kind for which nothing was acceptable).
     """
     if form is not None:
         kind = KIND_OF_FORM[form]

@@ -1,25 +1,44 @@
-"""HTTP hygiene shared by the routes: validators, conditional requests, gzip (RFC 9110, RFC 9111).
+"""HTTP answers shared by every route: conditional responses, gzip, and errors (RFC 9110, RFC 9111).
 
 Every representation of the frozen dataset gets a weak ETag derived from the
-dataset version and from everything that selects the representation (query,
-dataset parameters, format), and ``Last-Modified`` from the build time. Both
-are known before a query runs, so a revalidation (``If-None-Match``,
-``If-Modified-Since``) is answered 304 without running it. Bodies of 1 KiB
-and more are sent gzip-compressed to clients that accept it; the compressed
-bytes are kept with the cached answer.
+dataset version and from everything that selects the representation (path,
+query, format), and ``Last-Modified`` from the build time. Both are known
+before any work is done, so :func:`respond` answers a revalidation
+(``If-None-Match``, ``If-Modified-Since``) with 304 without running a query or
+rendering a page. Bodies of 1 KiB and more are sent gzip-compressed to clients
+that accept it; the compressed bytes are kept with the cached answer.
+
+Errors: every refusal raises :class:`~cyberframe.errors.ProtocolError`; the
+handlers that :func:`register_error_handlers` installs render those,
+werkzeug's own HTTP errors (404, 405, 413 ...) and anything unexpected (500,
+logged with its traceback on the server side only) the same way: one short
+line of text, or JSON for clients that prefer it, never a traceback.
 """
 
 from __future__ import annotations
 
+import json
+import logging
+from collections.abc import Callable, Sequence
 from datetime import datetime
+from http import HTTPStatus
+from typing import Any
 
-from flask import Request, Response, request
+from flask import Flask, Request, Response, request
+from werkzeug.exceptions import HTTPException
 
+from ..errors import ProtocolError
 from ..sparql.cache import Answer
 from ..sparql.engine import GZIP_MIN_BYTES
+from .state import state
+
+log = logging.getLogger("cyberframe.web")
 
 CACHE_CONTROL = "public, no-cache"
 VARY = "Accept, Accept-Encoding"
+
+
+# --- conditional requests -----------------------------------------------------------------------
 
 
 def _etag_matches(header: str, etag: str) -> bool:
@@ -41,11 +60,31 @@ def is_fresh(req: Request, etag: str, last_modified: datetime) -> bool:
     return since is not None and last_modified <= since
 
 
-def not_modified(etag: str, last_modified: datetime) -> Response:
-    """304 with the validators and caching headers the 200 would carry (RFC 9110 §15.4.5)."""
-    response = Response(status=304)
-    _validators(response, etag, last_modified)
-    return response
+def respond(parts: Sequence[object], make: Callable[[], Answer], *, keep: bool = True, wait: float = 30.0) -> Response:
+    """Answer a read of the frozen dataset: 304 if the client holds it, else the answer, with validators.
+
+    *parts* name the representation (what selects it beyond the dataset
+    version); they are its ETag's input and its key in the answer cache. With
+    *keep*, the answer is taken from the cache or made once however many ask
+    at the same time (single flight, waiting up to *wait* seconds); without
+    it, *make* is called (it may cache by itself, as the SPARQL engine does).
+    Only a 200 answer carries validators; refusals are never revalidated.
+    """
+    engine = state().engine
+    etag = engine.etag(*parts)
+    last_modified = engine.dataset.last_modified
+    if is_fresh(request, etag, last_modified):
+        response = Response(status=304)
+        _validators(response, etag, last_modified)
+        return response
+    if keep:
+        size = sum(len(part) for part in parts if isinstance(part, (str, bytes)))
+        answer = engine.cache.get_or_compute(tuple(parts), make, wait=wait, key_size=size)
+    else:
+        answer = make()
+    if answer.status != 200:
+        return send(answer)
+    return send(answer, etag, last_modified)
 
 
 def _validators(response: Response, etag: str | None, last_modified: datetime | None) -> None:
@@ -57,14 +96,10 @@ def _validators(response: Response, etag: str | None, last_modified: datetime | 
     response.headers["Vary"] = VARY
 
 
-def accepts_gzip() -> bool:
-    return request.accept_encodings["gzip"] > 0
-
-
 def send(answer: Answer, etag: str | None = None, last_modified: datetime | None = None) -> Response:
-    """A response for *answer*: validators, its own headers, gzip when the client accepts it."""
+    """A response for *answer*: its headers, gzip when the client accepts it, validators when given."""
     body = answer.body
-    gzipped = len(body) >= GZIP_MIN_BYTES and accepts_gzip()
+    gzipped = len(body) >= GZIP_MIN_BYTES and request.accept_encodings["gzip"] > 0
     response = Response(answer.gzipped() if gzipped else body, status=answer.status, content_type=answer.content_type)
     if gzipped:
         response.headers["Content-Encoding"] = "gzip"
@@ -75,3 +110,60 @@ def send(answer: Answer, etag: str | None = None, last_modified: datetime | None
     else:
         response.headers["Vary"] = VARY
     return response
+
+
+def uncacheable(response: Response) -> Response:
+    """Mark *response* as not to be stored (answers to uploads, error pages)."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# --- errors -------------------------------------------------------------------------------------
+
+
+def error_response(status: int, message: str, headers: dict[str, str] | None = None, **details: Any) -> Response:
+    """A short error body in JSON if the client prefers it, else plain text (docs/http.md, "Errors")."""
+    phrase = HTTPStatus(status).phrase
+    wants_json = request.accept_mimetypes.best_match(["text/plain", "application/json"]) == "application/json"
+    if wants_json:
+        payload = {"status": status, "error": phrase, "message": message}
+        payload.update({k: v for k, v in details.items() if v is not None})
+        body = json.dumps(payload, ensure_ascii=False) + "\n"
+        response = Response(body, status=status, content_type="application/json")
+    else:
+        response = Response(f"{status} {phrase}: {message}\n", status=status, content_type="text/plain; charset=utf-8")
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return uncacheable(response)
+
+
+def _protocol_error(exc: ProtocolError) -> Response:
+    return error_response(exc.status, exc.message, exc.headers, **exc.details)
+
+
+def _http_error(exc: HTTPException) -> Response:
+    status = exc.code or 500
+    messages = {
+        404: f"no such resource: {request.path}",
+        405: f"method {request.method} is not allowed on {request.path}",
+        413: "request body too large",
+    }
+    message = messages.get(status) or (exc.description or HTTPStatus(status).phrase)
+    headers = {}
+    if status == 405:
+        headers = {name: value for name, value in exc.get_headers() if name.lower() == "allow"}
+        if headers:
+            message += f" (allowed: {next(iter(headers.values()))})"
+    return error_response(status, message, headers)
+
+
+def _unexpected(exc: Exception) -> Response:
+    log.exception("unexpected error while answering %s %s", request.method, request.path)
+    return error_response(500, "internal error; the server log has the details")
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Route every error through :func:`error_response`."""
+    app.register_error_handler(ProtocolError, _protocol_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected)

@@ -13,14 +13,14 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
+from ...errors import ExportError, ProtocolError
 from ...exports.dumps import RDF_SYNTAXES, export_rdf
-from ...exports.errors import ExportError
 from ...exports.void import export_void
 from ...sparql.cache import Answer
-from ...sparql.engine import current_endpoint
-from ..errors import ProtocolError
-from ..negotiation import JSONLD, NTRIPLES, RDFXML, TURTLE, Format, negotiate
-from ..responses import is_fresh, not_modified, send
+from ...sparql.formats import JSONLD, NTRIPLES, RDFXML, TURTLE, Format
+from ..negotiation import choose
+from ..responses import respond
+from ..state import state
 
 bp = Blueprint("dump", __name__)
 
@@ -35,23 +35,18 @@ _BOOLEAN = {"true": True, "1": True, "yes": True, "false": False, "0": False, "n
 @bp.route("/dump")
 def dump() -> Response:
     """The dataset (or one named graph) in the negotiated syntax, as an attachment."""
-    endpoint = current_endpoint()
-    fmt = negotiate(request.accept_mimetypes, DUMP_FORMATS, request.args.getlist("format"))
+    kg = state().engine.dataset.kg
+    fmt = choose(DUMP_FORMATS)
     graph = request.args.get("graph") or None
     inferred_arg = request.args.get("inferred", "true").lower()
     if inferred_arg not in _BOOLEAN:
         raise ProtocolError(400, f"inferred= takes true or false, got {inferred_arg!r}")
     inferred = _BOOLEAN[inferred_arg]
-    key = ("dump", fmt.key, graph, inferred)
-    etag = endpoint.etag(*key)
-    last_modified = endpoint.dataset.last_modified
-    if is_fresh(request, etag, last_modified):
-        return not_modified(etag, last_modified)
     syntax = RDF_SYNTAXES[_SYNTAX[fmt.key]]
 
     def build() -> Answer:
         try:
-            body = export_rdf(endpoint.dataset.kg, syntax.name, graph=graph, inferred=inferred)
+            body = export_rdf(kg, syntax.name, graph=graph, inferred=inferred)
         except ExportError as exc:
             raise ProtocolError(404 if graph else 400, str(exc)) from exc
         name = f"cyberframe{'-' + graph if graph else ''}{syntax.extension}"
@@ -59,20 +54,12 @@ def dump() -> Response:
         answer.gzipped()
         return answer
 
-    return send(endpoint.cache.get_or_compute(key, build, wait=60.0), etag, last_modified)
+    return respond(("dump", fmt.key, graph, inferred), build, wait=60.0)
 
 
 @bp.route("/.well-known/void")
 def void() -> Response:
     """The VoID description of the dataset, in Turtle (VoID §7.2, well-known URI)."""
-    endpoint = current_endpoint()
+    kg = state().engine.dataset.kg
     root = request.host_url.rstrip("/")
-    key = ("void", root)
-    etag = endpoint.etag(*key)
-    last_modified = endpoint.dataset.last_modified
-    if is_fresh(request, etag, last_modified):
-        return not_modified(etag, last_modified)
-    answer = endpoint.cache.get_or_compute(
-        key, lambda: Answer(200, export_void(endpoint.dataset.kg, root), TURTLE.content_type), wait=30.0
-    )
-    return send(answer, etag, last_modified)
+    return respond(("void", root), lambda: Answer(200, export_void(kg, root), TURTLE.content_type))

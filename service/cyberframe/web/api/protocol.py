@@ -24,12 +24,12 @@ from urllib.parse import parse_qsl
 import pyoxigraph as ox
 from flask import Request
 
-from ..errors import ProtocolError
+from ...errors import ProtocolError
+from ...sparql.admission import READ_ONLY
 
 FORM = "application/x-www-form-urlencoded"
 SPARQL_QUERY = "application/sparql-query"
 SPARQL_UPDATE = "application/sparql-update"
-READ_ONLY = "this endpoint is read-only: SPARQL Update (and LOAD) are not accepted"
 
 
 @dataclass(frozen=True)
@@ -97,12 +97,12 @@ def _collect(pairs: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
     return params
 
 
-def read_operation(request: Request, *, max_query_length: int) -> QueryOperation:
+def read_operation(request: Request) -> QueryOperation:
     """Extract the query operation from *request* or raise :class:`ProtocolError`.
 
-    Raises 400 for malformed or ambiguous parameters and for updates, 413 for
-    a query over *max_query_length* characters, 415 for a body that is not
-    one of the two query media types or not UTF-8.
+    Raises 400 for malformed or ambiguous parameters and for updates, 415 for
+    a body that is not one of the two query media types or not UTF-8. The
+    query text itself is judged by :func:`cyberframe.sparql.admission.admit`.
     """
     url = _collect(_decode_pairs(request.query_string, "URL query string"))
     if request.method == "POST":
@@ -132,11 +132,6 @@ def read_operation(request: Request, *, max_query_length: int) -> QueryOperation
     if "update" in params:
         raise ProtocolError(400, READ_ONLY)
     query = _one(params.get("query", []), "query")
-    if query is not None:
-        if len(query) > max_query_length:
-            raise ProtocolError(413, f"query of {len(query)} characters exceeds the limit of {max_query_length}")
-        if not query.strip():
-            raise ProtocolError(400, "the query is empty")
     return QueryOperation(
         query=query,
         default_graphs=_graph_iris(params.get("default-graph-uri", []), "default-graph-uri"),

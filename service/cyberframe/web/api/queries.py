@@ -1,4 +1,4 @@
-"""``/queries``: the named queries as a REST API, and ``/openapi.json`` (OpenAPI 3.1).
+"""``/queries``: the named queries as a REST API.
 
 ``GET /queries`` lists the queries (JSON, or HTML for browsers);
 ``GET /queries/{name}?param=…`` runs one with the same content negotiation as
@@ -10,27 +10,21 @@ the same time limit, row cap, cache and ETag rules as any SPARQL request.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-import pyoxigraph as ox
-from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
+from flask import Blueprint, Response, request, url_for
 
+from ...errors import ProtocolError
 from ...named_queries import NamedQuery, ParameterError, QueryCatalogue, UnknownEntity, UnknownQuery
 from ...sparql.cache import Answer
-from ...sparql.engine import Plan, current_endpoint
+from ...sparql.formats import HTML, JSON_DOCUMENT
 from ...sparql.worker import Job
-from ..errors import ProtocolError
-from ..negotiation import HTML, JSON, negotiate, negotiate_kinds
-from ..responses import is_fresh, not_modified, send
+from ..negotiation import choose, negotiate_kinds
+from ..responses import respond
+from ..state import state
 
 bp = Blueprint("queries", __name__)
-CATALOGUE = "cyberframe.queries"
-_LISTING = (JSON, HTML)
-
-
-def current_catalogue() -> QueryCatalogue:
-    """The :class:`QueryCatalogue` of the app handling the current request."""
-    return current_app.extensions[CATALOGUE]
 
 
 def describe_query(query: NamedQuery, catalogue: QueryCatalogue) -> dict[str, Any]:
@@ -64,20 +58,25 @@ def describe_query(query: NamedQuery, catalogue: QueryCatalogue) -> dict[str, An
 
 @bp.route("/queries")
 def listing() -> Response:
-    """The catalogue of named queries with their parameters."""
-    catalogue = current_catalogue()
-    fmt = negotiate(request.accept_mimetypes, _LISTING, request.args.getlist("format"))
-    described = [describe_query(q, catalogue) for q in catalogue.queries.values()]
-    if fmt is HTML:
-        return Response(render_template("queries.html", queries=described), content_type=HTML.content_type)
-    return jsonify({"queries": described})
+    """The catalogue of named queries with their parameters (JSON; HTML for browsers when the site is there)."""
+    current = state()
+    page = current.page("catalogue")
+    fmt = choose((JSON_DOCUMENT, HTML) if page else (JSON_DOCUMENT,))
+
+    def make() -> Answer:
+        described = [describe_query(q, current.catalogue) for q in current.catalogue.queries.values()]
+        if page is not None and fmt is HTML:
+            return page(described)
+        return Answer(200, (json.dumps({"queries": described}, indent=1) + "\n").encode(), fmt.content_type)
+
+    return respond(("queries", request.url_root, fmt.key), make, keep=False)
 
 
 @bp.route("/queries/<name>")
 def run(name: str) -> Response:
     """Run the named query *name* with the request's parameters (all but ``format``)."""
-    endpoint = current_endpoint()
-    catalogue = current_catalogue()
+    current = state()
+    engine, catalogue = current.engine, current.catalogue
     try:
         query = catalogue.get(name)
         given = {k: v for k, v in request.args.items(multi=False) if k != "format"}
@@ -92,276 +91,6 @@ def run(name: str) -> Response:
     except ParameterError as exc:
         raise ProtocolError(400, str(exc)) from exc
     formats = negotiate_kinds(request.accept_mimetypes, request.args.getlist("format"), query.form)
-    job = Job(
-        query=query.sparql,
-        base_iri=None,
-        formats=formats,
-        max_rows=endpoint.limits.max_rows,
-        substitutions=tuple(
-            (var.value, "iri" if isinstance(term, ox.NamedNode) else "literal", term.value)
-            for var, term in sorted(bindings.items(), key=lambda item: item[0].value)
-        ),
-    )
+    job = Job.prepared(query.sparql, bindings, formats=formats, max_rows=engine.limits.max_rows)
     key = job.key()
-    plan = Plan(job, key, endpoint.etag(key))
-    last_modified = endpoint.dataset.last_modified
-    if is_fresh(request, plan.etag, last_modified):
-        return not_modified(plan.etag, last_modified)
-    return send(endpoint.answer(plan.job, plan.key), plan.etag, last_modified)
-
-
-@bp.route("/openapi.json")
-def openapi() -> Response:
-    """The OpenAPI 3.1 document of every route, generated from the query headers."""
-    endpoint = current_endpoint()
-    document = openapi_document(current_catalogue(), request.host_url.rstrip("/"), endpoint.dataset.kg.manifest.version)
-    etag = endpoint.etag("openapi", request.host_url)
-    return send(Answer(200, _json_bytes(document), "application/json"), etag, endpoint.dataset.last_modified)
-
-
-def _json_bytes(document: dict) -> bytes:
-    import json
-
-    return json.dumps(document, indent=1).encode()
-
-
-_RESULTS = {
-    "application/sparql-results+json": {"schema": {"type": "object"}},
-    "application/sparql-results+xml": {"schema": {"type": "string"}},
-    "text/csv": {"schema": {"type": "string"}},
-    "text/tab-separated-values": {"schema": {"type": "string"}},
-}
-_GRAPHS = {
-    "text/turtle": {"schema": {"type": "string"}},
-    "application/ld+json": {"schema": {"type": "object"}},
-    "application/n-triples": {"schema": {"type": "string"}},
-    "application/rdf+xml": {"schema": {"type": "string"}},
-}
-_ERROR = {
-    "description": "Error: one short line saying what was wrong",
-    "content": {"text/plain": {"schema": {"type": "string"}}},
-}
-
-
-def _param_schema(query: NamedQuery, catalogue: QueryCatalogue, index: int) -> dict[str, Any]:
-    p = query.params[index]
-    schema: dict[str, Any] = {"type": "string", "pattern": p.kind.pattern.pattern}
-    if p.kind.enumerate_in_errors:
-        schema = {
-            "type": "string",
-            "enum": sorted(catalogue.allowed_values(p.type).values()) + ([""] if not p.required else []),
-        }
-    if p.default is not None:
-        schema["default"] = p.default
-    return {
-        "name": p.name,
-        "in": "query",
-        "required": p.required,
-        "description": f"{p.description} ({p.kind.form})",
-        "schema": schema,
-        **({"example": query.example[p.name]} if p.name in query.example else {}),
-    }
-
-
-def _static(summary: str, description: str, content: dict[str, Any], *, tags: list[str]) -> dict[str, Any]:
-    return {
-        "get": {
-            "summary": summary,
-            "description": description,
-            "tags": tags,
-            "responses": {"200": {"description": summary, "content": content}},
-        }
-    }
-
-
-def openapi_document(catalogue: QueryCatalogue, server: str, version: str) -> dict[str, Any]:
-    """OpenAPI 3.1: ``/sparql``, one operation per named query, and the other routes of DESIGN.md §4."""
-    format_param = {
-        "name": "format",
-        "in": "query",
-        "required": False,
-        "description": "Overrides Accept: json, xml, csv, tsv (results) or turtle, jsonld, ntriples, rdfxml (graphs)",
-        "schema": {"type": "string"},
-    }
-    query_param = {
-        "name": "query",
-        "in": "query",
-        "required": False,
-        "description": "SPARQL 1.1 query text; without it the service description is returned",
-        "schema": {"type": "string"},
-    }
-    graph_params = [
-        {
-            "name": name,
-            "in": "query",
-            "required": False,
-            "description": f"SPARQL 1.1 Protocol §2.1.4 {name} (repeatable)",
-            "schema": {"type": "array", "items": {"type": "string", "format": "uri"}},
-            "style": "form",
-            "explode": True,
-        }
-        for name in ("default-graph-uri", "named-graph-uri")
-    ]
-    errors = {code: _ERROR for code in ("400", "404", "406", "503")}
-    paths: dict[str, Any] = {
-        "/sparql": {
-            "get": {
-                "summary": "SPARQL 1.1 query (Protocol §2.1.1)",
-                "operationId": "sparqlGet",
-                "tags": ["sparql"],
-                "parameters": [query_param, *graph_params, format_param],
-                "responses": {
-                    "200": {"description": "Query results or a graph", "content": {**_RESULTS, **_GRAPHS}},
-                    **errors,
-                },
-            },
-            "post": {
-                "summary": "SPARQL 1.1 query by POST (Protocol §2.1.2, §2.1.3)",
-                "operationId": "sparqlPost",
-                "tags": ["sparql"],
-                "requestBody": {
-                    "required": True,
-                    "content": {
-                        "application/x-www-form-urlencoded": {
-                            "schema": {
-                                "type": "object",
-                                "properties": {"query": {"type": "string"}},
-                                "required": ["query"],
-                            }
-                        },
-                        "application/sparql-query": {"schema": {"type": "string"}},
-                    },
-                },
-                "responses": {
-                    "200": {"description": "Query results or a graph", "content": {**_RESULTS, **_GRAPHS}},
-                    "413": _ERROR,
-                    "415": _ERROR,
-                    **errors,
-                },
-            },
-        },
-        "/queries": _static(
-            "The named queries and their parameters",
-            "JSON by default; HTML for browsers",
-            {"application/json": {"schema": {"type": "object"}}, "text/html": {"schema": {"type": "string"}}},
-            tags=["queries"],
-        ),
-    }
-    for query in catalogue.queries.values():
-        content = _GRAPHS if query.form in ("CONSTRUCT", "DESCRIBE") else _RESULTS
-        paths[f"/queries/{query.name}"] = {
-            "get": {
-                "summary": query.summary,
-                "description": query.description,
-                "operationId": "query_" + query.name.replace("-", "_"),
-                "tags": ["queries", *query.tags],
-                "parameters": [_param_schema(query, catalogue, i) for i in range(len(query.params))] + [format_param],
-                "responses": {"200": {"description": query.summary, "content": content}, **errors},
-            }
-        }
-    rdf = {**_GRAPHS, "text/html": {"schema": {"type": "string"}}}
-    paths.update(
-        {
-            "/openapi.json": _static(
-                "This document", "OpenAPI 3.1", {"application/json": {"schema": {"type": "object"}}}, tags=["service"]
-            ),
-            "/context.jsonld": _static(
-                "The JSON-LD context",
-                "Makes cyberframe's JSON-LD read as plain JSON",
-                {"application/ld+json": {"schema": {"type": "object"}}},
-                tags=["linked-data"],
-            ),
-            "/dump": _static(
-                "The whole dataset",
-                "Every named graph: N-Quads, TriG, or one merged graph as Turtle, N-Triples, JSON-LD or RDF/XML",
-                {
-                    "application/n-quads": {"schema": {"type": "string"}},
-                    "application/trig": {"schema": {"type": "string"}},
-                    **_GRAPHS,
-                },
-                tags=["linked-data"],
-            ),
-            "/health": _static(
-                "Liveness and readiness",
-                "With the build hash",
-                {"application/json": {"schema": {"type": "object"}}},
-                tags=["service"],
-            ),
-            "/stats": _static(
-                "Triples per graph, instances per class",
-                "Versions and build hash",
-                {"application/json": {"schema": {"type": "object"}}},
-                tags=["service"],
-            ),
-            "/ontology": _static(
-                "The OWL ontology", "HTML documentation for browsers, RDF by Accept", rdf, tags=["linked-data"]
-            ),
-            "/shapes": _static("The SHACL shapes", "HTML for browsers, RDF by Accept", rdf, tags=["linked-data"]),
-            "/id/{key}": {
-                "get": {
-                    "summary": "Dereference a cyberframe IRI",
-                    "description": "https://w3id.org/cyberframe/id/{key}: HTML for browsers, RDF by Accept",
-                    "tags": ["linked-data"],
-                    "parameters": [
-                        {
-                            "name": "key",
-                            "in": "path",
-                            "required": True,
-                            "schema": {"type": "string"},
-                            "example": "subcategory/DE.CM-1",
-                        }
-                    ],
-                    "responses": {"200": {"description": "The entity", "content": rdf}, "404": _ERROR, "406": _ERROR},
-                }
-            },
-            "/validate": {
-                "post": {
-                    "summary": "SHACL-validate RDF against cyberframe's shapes",
-                    "tags": ["validation"],
-                    "requestBody": {
-                        "required": True,
-                        "content": {
-                            media: {"schema": {"type": "string"}}
-                            for media in (
-                                "text/turtle",
-                                "application/n-triples",
-                                "application/ld+json",
-                                "application/rdf+xml",
-                            )
-                        },
-                    },
-                    "responses": {
-                        "200": {
-                            "description": "The validation report",
-                            "content": {
-                                "application/json": {"schema": {"type": "object"}},
-                                "text/turtle": {"schema": {"type": "string"}},
-                                "text/html": {"schema": {"type": "string"}},
-                            },
-                        },
-                        "400": _ERROR,
-                        "413": _ERROR,
-                        "415": _ERROR,
-                    },
-                }
-            },
-        }
-    )
-    return {
-        "openapi": "3.1.0",
-        "info": {
-            "title": "cyberframe",
-            "version": version,
-            "description": "Knowledge graph and SPARQL service for the ISO/IEC TS 27103:2026 cybersecurity framework.",
-            "license": {"name": "Apache-2.0", "identifier": "Apache-2.0"},
-        },
-        "servers": [{"url": server}],
-        "tags": [
-            {"name": "sparql", "description": "SPARQL 1.1 Protocol"},
-            {"name": "queries", "description": "Named queries"},
-            {"name": "linked-data", "description": "Dereferenceable IRIs and downloads"},
-            {"name": "validation", "description": "SHACL validation"},
-            {"name": "service", "description": "Service metadata"},
-        ],
-        "paths": paths,
-    }
+    return respond(key, lambda: engine.answer(job, key), keep=False)

@@ -1,21 +1,22 @@
 """What every HTML page shares: the live page objects, links from IRIs, content negotiation, caching.
 
 * :class:`Site` (``app.extensions["cyberframe-pages"]``) holds what the pages
-  build once: the :class:`~.graph_index.GraphIndex`, the named-query
-  catalogue, rendered pictures and exports. Nothing is a module global.
+  build once: the :class:`~.graph_index.GraphIndex`, rendered pictures and
+  exports. Nothing is a module global.
 * :func:`href` turns an IRI into the link a page shows: an IRI under the
-  public base (config ``PUBLIC_BASE``, default ``https://w3id.org/cyberframe/``)
-  becomes the local path that dereferences it (Cool URIs for the Semantic Web,
-  §4: the IRI and the page are one resource), any other IRI stays as it is.
-* :func:`respond` answers a GET with a page, its ETag and ``Last-Modified``
-  (RFC 9110 §8.8), 304 for a revalidation, and keeps the bytes in the answer
-  cache: the data are frozen, so a page is the same bytes until the next build.
+  public base (setting ``public_base``, docs/settings.md) becomes the local
+  path that dereferences it (Cool URIs for the Semantic Web, §4: the IRI and
+  the page are one resource), any other IRI stays as it is.
+* :func:`respond` answers a GET with a page through
+  :func:`cyberframe.web.responses.respond`: its ETag and ``Last-Modified``
+  (RFC 9110 §8.8), 304 for a revalidation, the bytes kept in the answer cache:
+  the data are frozen, so a page is the same bytes until the next build.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, Response, current_app, render_template, request, url_for
@@ -25,14 +26,16 @@ from werkzeug.routing import RequestRedirect
 from ... import __version__
 from ...named_queries import QueryCatalogue
 from ...namespaces import curie as to_curie
+from ...settings import Settings
 from ...sparql.cache import Answer
-from ...sparql.engine import current_endpoint
-from ..negotiation import HTML, Format, negotiate
-from ..responses import is_fresh, not_modified, send
+from ...sparql.engine import SparqlEngine
+from ...sparql.formats import HTML
+from .. import responses
+from ..state import EXTENSION as STATE
+from ..state import AppState
 from .graph_index import GraphIndex, Name
 
 EXTENSION = "cyberframe-pages"
-DEFAULT_PUBLIC_BASE = "https://w3id.org/cyberframe/"
 
 
 class Site:
@@ -40,26 +43,32 @@ class Site:
 
     def __init__(self, app: Flask) -> None:
         self.app = app
+        self.state: AppState = app.extensions[STATE]
         self._lock = threading.RLock()
         self._routes: dict[str, bool] = {}
         self._made: dict[str, Any] = {}  #: pictures, exports and documents made once
 
     @property
+    def settings(self) -> Settings:
+        return self.state.settings
+
+    @property
+    def engine(self) -> SparqlEngine:
+        return self.state.engine
+
+    @property
     def public_base(self) -> str:
-        base = str(self.app.config.get("PUBLIC_BASE") or DEFAULT_PUBLIC_BASE)
-        return base if base.endswith("/") else base + "/"
+        return self.settings.base
 
     @property
     def index(self) -> GraphIndex:
         """Names, classes, tree and mapping records of the served knowledge graph (built once)."""
-        return self.memo("index", lambda: GraphIndex(self.app.extensions["cyberframe"].dataset.kg))
+        return self.memo("index", lambda: GraphIndex(self.engine.dataset.kg))
 
     @property
     def catalogue(self) -> QueryCatalogue:
         """The app's named queries (one catalogue per app, shared with ``/queries``)."""
-        from ..api.queries import CATALOGUE
-
-        return self.app.extensions[CATALOGUE]
+        return self.state.catalogue
 
     def memo(self, key: str, make: Callable[[], Any]) -> Any:
         """Something made once per app (a picture, an export, a document); the first caller makes it."""
@@ -86,7 +95,8 @@ class Site:
 
 def site() -> Site:
     """The :class:`Site` of the app handling the current request."""
-    return current_app.extensions[EXTENSION]
+    current: Site = current_app.extensions[EXTENSION]
+    return current
 
 
 # --- links --------------------------------------------------------------------------------------
@@ -134,11 +144,6 @@ def display(iri: str) -> str:
 # --- answering ----------------------------------------------------------------------------------
 
 
-def choose(offered: Sequence[Format]) -> Format:
-    """The representation to send (``format=`` wins over ``Accept``; RFC 9110 §12.5.1); 406 if none fits."""
-    return negotiate(request.accept_mimetypes, offered, request.args.getlist("format"))
-
-
 def wants_html() -> bool:
     """True if the client prefers HTML to plain text and JSON (a browser)."""
     accept = request.accept_mimetypes
@@ -153,23 +158,9 @@ def html_answer(template: str, status: int = 200, **context: Any) -> Answer:
 
 
 def respond(make: Callable[[], Answer], *key: object) -> Response:
-    """Send the representation *make* builds, with validators, from the answer cache when it has it.
-
-    *key* names the representation beyond the request path and query (e.g. the format chosen).
-    """
-    endpoint = current_endpoint()
+    """Send the page *make* builds for this request's path and query (*key*: what else selects it)."""
     parts = ("page", request.script_root, request.path, request.query_string, *key)
-    etag = endpoint.etag(*parts)
-    last_modified = endpoint.dataset.last_modified
-    if is_fresh(request, etag, last_modified):
-        return not_modified(etag, last_modified)
-    answer = endpoint.cache.get(parts)
-    if answer is None:
-        answer = make()
-        if answer.status != 200:  # refusals and failures are not kept (a timeout may pass)
-            return send(answer)
-        endpoint.cache.put(parts, answer, key_size=len(request.query_string))
-    return send(answer, etag, last_modified)
+    return responses.respond(parts, make)
 
 
 def template_globals() -> dict[str, Any]:
@@ -180,8 +171,9 @@ def template_globals() -> dict[str, Any]:
         "curie": curie,
         "name_of": name_of,
         "display": display,
+        "ordered": lambda iris: current.index.ordered(iris),
         "route_exists": current.route_exists,
         "version": __version__,
-        "build_hash": current_endpoint().dataset.kg.build_hash,
+        "build_hash": current.engine.dataset.kg.build_hash,
         "public_base": current.public_base,
     }

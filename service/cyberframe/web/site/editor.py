@@ -1,12 +1,14 @@
-"""The query page's results: ``GET /sparql/results?query=...`` (issue 6 item 4).
+"""The SPARQL editor (``GET /sparql`` from a browser) and its results page (``GET /sparql/results?query=...``).
 
-The editor is ``templates/query.html`` (what ``GET /sparql`` shows a browser);
-its form sends the query here, which runs it exactly as ``/sparql`` would -
-the same lexical screen (no updates, no SERVICE), the same worker processes,
-time limit and answer cache - asks for SPARQL JSON results (N-Triples for
-graphs) and renders them as a table whose IRIs link to their pages. A query
-that does not parse comes back with the parser's message and the position,
-marked in the text (SPARQL 1.1 Query §19 grammar positions: line and column).
+The editor is ``templates/query.html``; :func:`editor_page` is what the
+protocol endpoint shows a browser that asks ``/sparql`` for HTML. Its form
+sends the query to ``/sparql/results``, which runs it exactly as ``/sparql``
+would - the same admission (no updates, no SERVICE), the same worker
+processes, time limit and answer cache - asks for SPARQL JSON results
+(N-Triples for graphs) and renders them as a table whose IRIs link to their
+pages. A query that does not parse comes back with the parser's message and
+the position, marked in the text (SPARQL 1.1 Query §19 grammar positions:
+line and column).
 """
 
 from __future__ import annotations
@@ -18,18 +20,39 @@ from functools import cache
 import pyoxigraph as ox
 from flask import Blueprint, Response, request, url_for
 
+from ...errors import ProtocolError
 from ...named_queries import load_catalogue
-from ...sparql.admission import screen
+from ...sparql.admission import admit
 from ...sparql.cache import Answer
-from ...sparql.engine import TRUNCATED_HEADER, current_endpoint
+from ...sparql.engine import TRUNCATED_HEADER
+from ...sparql.formats import HTML
 from ...sparql.worker import Job
-from ..api.endpoint import EXAMPLES
-from ..errors import ProtocolError
-from ..negotiation import HTML
-from .context import choose, html_answer, respond
+from ..negotiation import choose
+from .context import html_answer, respond, site
 from .graph_index import page_query
 
-bp = Blueprint("query_page", __name__)
+bp = Blueprint("editor", __name__)
+
+#: The editor's own examples (title, SPARQL), shown before the named queries that take no parameters.
+EXAMPLES = (
+    (
+        "The five functions",
+        "PREFIX cf: <https://w3id.org/cyberframe/ontology#>\nPREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n\n"
+        "SELECT ?function ?notation ?label WHERE {\n  ?function a cf:Function ; skos:notation ?notation ;\n"
+        "            skos:prefLabel ?label .\n} ORDER BY ?notation",
+    ),
+    (
+        "Controls that Detect's subcategories reference",
+        "PREFIX cf: <https://w3id.org/cyberframe/ontology#>\nPREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n\n"
+        "SELECT DISTINCT ?control ?notation WHERE {\n  ?sub a cf:Subcategory ; skos:broader/skos:broader ?function ;\n"
+        "       cf:references ?control .\n  ?function skos:notation \"DE\" .\n"
+        "  ?control a cf:Control ; skos:notation ?notation .\n} ORDER BY ?notation",
+    ),
+    (
+        "Triples per named graph",
+        "SELECT ?graph (COUNT(*) AS ?triples) WHERE { GRAPH ?graph { ?s ?p ?o } }\nGROUP BY ?graph ORDER BY ?graph",
+    ),
+)
 
 PAGE_ROWS = 1000  # rows a results page shows; the downloads have them all (up to the endpoint's limit)
 
@@ -107,31 +130,26 @@ def results() -> Response:
 
 
 def _run(query: str) -> Answer:
-    endpoint = current_endpoint()
-    if len(query) > endpoint.limits.max_query_length:
-        problem = QueryProblem(413, f"the query is longer than {endpoint.limits.max_query_length} characters")
-        return _page(query, None, problem)
-    screened = screen(query)
-    if screened.update is not None:
-        problem = QueryProblem(400, f"this endpoint is read-only: the text is a {screened.update} operation")
-        return _page(query, None, problem)
-    if screened.service:
-        problem = QueryProblem(400, "SERVICE (federated query) is refused: this endpoint never calls other endpoints")
-        return _page(query, None, problem)
-    job = Job(
-        query=query,
-        base_iri=url_for("sparql.sparql", _external=True),
-        formats={"solutions": "json", "boolean": "json", "graph": "ntriples"},
-        max_rows=min(PAGE_ROWS, endpoint.limits.max_rows),
-        union_default_graph=not screened.has_dataset,
-    )
+    engine = site().engine
     try:
-        answer = endpoint.answer(job)
+        admitted = admit(query, max_length=engine.limits.max_query_length)
+        job = Job(
+            query=query,
+            base_iri=url_for("sparql.sparql", _external=True),
+            formats={"solutions": "json", "boolean": "json", "graph": "ntriples"},
+            max_rows=min(PAGE_ROWS, engine.limits.max_rows),
+            union_default_graph=not admitted.has_dataset,
+        )
+        answer = engine.answer(job)
     except ProtocolError as exc:
         line, column = exc.details.get("line"), exc.details.get("column")
-        problem = QueryProblem(exc.status, exc.message, line, column, _excerpt(query, line))
-        return _page(query, None, problem)
+        return _page(query, None, QueryProblem(exc.status, exc.message, line, column, _excerpt(query, line)))
     return _page(query, _read(answer), None)
+
+
+def editor_page() -> Answer:
+    """The editor with its starter query: what ``GET /sparql`` shows a browser."""
+    return _page(starter_query(), None, None)
 
 
 def _read(answer: Answer) -> Result:
@@ -171,15 +189,15 @@ def _cell(term) -> Cell:
 
 
 def _page(query: str, result: Result | None, problem: QueryProblem | None) -> Answer:
-    endpoint = current_endpoint()
+    engine = site().engine
     return html_answer(
         "query.html",
         status=problem.status if problem else 200,
         endpoint=url_for("sparql.sparql", _external=True),
         examples=EXAMPLES,
-        graphs=sorted(endpoint.dataset.graphs.items()),
-        timeout=endpoint.limits.timeout,
-        max_rows=endpoint.limits.max_rows,
+        graphs=sorted(engine.dataset.graphs.items()),
+        timeout=engine.limits.timeout,
+        max_rows=engine.limits.max_rows,
         query=query,
         result=result,
         problem=problem,

@@ -17,86 +17,74 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
+from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS
 
-from .graph_index import (
-    CF_NS,
-    DCTERMS,
-    FACETS,
-    ID_NS,
-    RDFS,
-    SKOS,
-    GraphIndex,
-    MappingRecord,
-    TreeNode,
-)
+from ...mappings import FRAMEWORK_SETS, MappingRecord, set_name
+from ...namespaces import CF
+from .graph_index import FACETS, ID_NS, GraphIndex, TreeNode
 
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-OWL = "http://www.w3.org/2002/07/owl#"
+RDF_TYPE = str(RDF.type)
 #: Statements the header, hierarchy, mappings and attributes sections already show.
 SHOWN = frozenset(
     {
         RDF_TYPE,
-        SKOS + "notation",
-        SKOS + "prefLabel",
-        SKOS + "definition",
-        SKOS + "scopeNote",
-        SKOS + "note",
-        SKOS + "broader",
-        SKOS + "narrower",
-        SKOS + "broaderTransitive",
-        SKOS + "narrowerTransitive",
-        SKOS + "mappingRelation",
-        SKOS + "closeMatch",
-        SKOS + "broadMatch",
-        SKOS + "narrowMatch",
-        SKOS + "relatedMatch",
-        CF_NS + "mappingSubject",
-        CF_NS + "mappingObject",
-        CF_NS + "subjectOfMapping",
-        CF_NS + "objectOfMapping",
-        CF_NS + "references",
-        CF_NS + "referencedBy",
-        CF_NS + "successor",
-        CF_NS + "predecessor",
-        CF_NS + "concerns",
-        CF_NS + "concernedBy",
-        CF_NS + "attributeValue",
-        CF_NS + "attributeValueOf",
+        str(SKOS.notation),
+        str(SKOS.prefLabel),
+        str(SKOS.definition),
+        str(SKOS.scopeNote),
+        str(SKOS.note),
+        str(SKOS.broader),
+        str(SKOS.narrower),
+        str(SKOS.broaderTransitive),
+        str(SKOS.narrowerTransitive),
+        str(SKOS.mappingRelation),
+        str(SKOS.closeMatch),
+        str(SKOS.broadMatch),
+        str(SKOS.narrowMatch),
+        str(SKOS.relatedMatch),
+        str(CF.mappingSubject),
+        str(CF.mappingObject),
+        str(CF.subjectOfMapping),
+        str(CF.objectOfMapping),
+        str(CF.references),
+        str(CF.referencedBy),
+        str(CF.successor),
+        str(CF.predecessor),
+        str(CF.concerns),
+        str(CF.concernedBy),
+        str(CF.attributeValue),
+        str(CF.attributeValueOf),
         *(prop for _, prop, _ in FACETS),
     }
 )
 #: Labels of the reused vocabularies' properties (the ontology labels cyberframe's own).
 PROPERTY_LABELS = {
     RDF_TYPE: "type",
-    SKOS + "inScheme": "in scheme",
-    SKOS + "topConceptOf": "top concept of",
-    SKOS + "hasTopConcept": "has top concept",
-    SKOS + "editorialNote": "editorial note",
-    SKOS + "historyNote": "history note",
-    SKOS + "altLabel": "alternative label",
-    RDFS + "label": "label",
-    RDFS + "comment": "comment",
-    RDFS + "seeAlso": "see also",
-    RDFS + "subClassOf": "subclass of",
-    RDFS + "subPropertyOf": "subproperty of",
-    RDFS + "domain": "domain",
-    RDFS + "range": "range",
-    DCTERMS + "source": "source",
-    DCTERMS + "title": "title",
-    DCTERMS + "description": "description",
-    DCTERMS + "hasPart": "has part",
-    DCTERMS + "isPartOf": "is part of",
-    DCTERMS + "creator": "creator",
-    DCTERMS + "license": "license",
-    "http://www.w3.org/ns/prov#wasDerivedFrom": "derived from",
-    OWL + "inverseOf": "inverse of",
-    OWL + "versionIRI": "version IRI",
-    OWL + "versionInfo": "version",
+    str(SKOS.inScheme): "in scheme",
+    str(SKOS.topConceptOf): "top concept of",
+    str(SKOS.hasTopConcept): "has top concept",
+    str(SKOS.editorialNote): "editorial note",
+    str(SKOS.historyNote): "history note",
+    str(SKOS.altLabel): "alternative label",
+    str(RDFS.label): "label",
+    str(RDFS.comment): "comment",
+    str(RDFS.seeAlso): "see also",
+    str(RDFS.subClassOf): "subclass of",
+    str(RDFS.subPropertyOf): "subproperty of",
+    str(RDFS.domain): "domain",
+    str(RDFS.range): "range",
+    str(DCTERMS.source): "source",
+    str(DCTERMS.title): "title",
+    str(DCTERMS.description): "description",
+    str(DCTERMS.hasPart): "has part",
+    str(DCTERMS.isPartOf): "is part of",
+    str(DCTERMS.creator): "creator",
+    str(DCTERMS.license): "license",
+    str(PROV.wasDerivedFrom): "derived from",
+    str(OWL.inverseOf): "inverse of",
+    str(OWL.versionIRI): "version IRI",
+    str(OWL.versionInfo): "version",
 }
-#: The mapping sets that hold the framework's own references (the rest are crosswalks between editions).
-FRAMEWORK_SETS = frozenset(
-    {"ts27103-iso27002-2022", "ts27103-iso27001-2022", "ts27103-standards", "ts27103-principles"}
-)
 MAX_VALUES = 120  # values listed per property; the RDF views have them all
 
 
@@ -151,7 +139,7 @@ class RecordGroup:
 
     @property
     def is_framework(self) -> bool:
-        return (self.mapping_set or "").rsplit("/", 1)[-1] in FRAMEWORK_SETS
+        return set_name(self.mapping_set or "") in FRAMEWORK_SETS
 
 
 @dataclass
@@ -266,17 +254,17 @@ def describe_entity(index: GraphIndex, iri: str, property_label) -> EntityView:
     def iris(values: list[Value]) -> list[str]:
         return sorted({v.iri for v in values if v.iri}, key=index.sort_key)
 
-    parents = iris(out_all.get(SKOS + "broader", []))
-    children = iris(in_all.get(SKOS + "broader", []) + out_all.get(SKOS + "narrower", []))
+    parents = iris(out_all.get(str(SKOS.broader), []))
+    children = iris(in_all.get(str(SKOS.broader), []) + out_all.get(str(SKOS.narrower), []))
     trail: list[str] = []
-    containers = iris(out_all.get(CF_NS + "inStandard", []))
+    containers = iris(out_all.get(str(CF.inStandard), []))
     current = parents[0] if parents else containers[0] if containers else None
     while current is not None and current not in trail and len(trail) < 8:
         trail.insert(0, current)
         here = ox.NamedNode(current)
-        above = [q.object.value for q in store.quads_for_pattern(here, ox.NamedNode(SKOS + "broader"), None)]
+        above = [q.object.value for q in store.quads_for_pattern(here, ox.NamedNode(str(SKOS.broader)), None)]
         if not above:
-            above = [q.object.value for q in store.quads_for_pattern(here, ox.NamedNode(CF_NS + "inStandard"), None)]
+            above = [q.object.value for q in store.quads_for_pattern(here, ox.NamedNode(str(CF.inStandard)), None)]
         current = sorted(above)[0] if above else None
 
     facets = []
@@ -288,7 +276,7 @@ def describe_entity(index: GraphIndex, iri: str, property_label) -> EntityView:
 
     members: list[str] = []
     if kind in ("standard", "scheme", "mapping-set"):
-        for predicate in (CF_NS + "inStandard", SKOS + "inScheme", CF_NS + "inMappingSet"):
+        for predicate in (str(CF.inStandard), str(SKOS.inScheme), str(CF.inMappingSet)):
             members += iris(in_all.get(predicate, []))
 
     return EntityView(
@@ -298,10 +286,10 @@ def describe_entity(index: GraphIndex, iri: str, property_label) -> EntityView:
         cls=index.main_class(iri),
         notation=index.name(iri).notation,
         label=index.name(iri).label,
-        definitions=_literal_values(store, node, SKOS + "definition")
-        or _literal_values(store, node, DCTERMS + "description"),
-        scope_notes=_literal_values(store, node, SKOS + "scopeNote"),
-        notes=_literal_values(store, node, SKOS + "note"),
+        definitions=_literal_values(store, node, str(SKOS.definition))
+        or _literal_values(store, node, str(DCTERMS.description)),
+        scope_notes=_literal_values(store, node, str(SKOS.scopeNote)),
+        notes=_literal_values(store, node, str(SKOS.note)),
         parents=parents,
         trail=trail,
         children=children,
@@ -311,7 +299,7 @@ def describe_entity(index: GraphIndex, iri: str, property_label) -> EntityView:
         mappings_to=_record_groups(index.records_by_object.get(iri, []), "to"),
         outgoing=[g for g in outgoing if not _repeats_header(g, index.name(iri).label)],
         incoming=[
-            g for g in incoming if g.property not in (CF_NS + "inStandard", SKOS + "inScheme", CF_NS + "inMappingSet")
+            g for g in incoming if g.property not in (str(CF.inStandard), str(SKOS.inScheme), str(CF.inMappingSet))
         ]
         if members
         else incoming,
@@ -322,9 +310,9 @@ def describe_entity(index: GraphIndex, iri: str, property_label) -> EntityView:
 
 def _repeats_header(group: Statements, label: str | None) -> bool:
     """True for statements the header shows already: the description, an ``rdfs:label`` equal to the label."""
-    if group.property == DCTERMS + "description":
+    if group.property == str(DCTERMS.description):
         return True
-    return group.property == RDFS + "label" and all(v.text == label for v in group.values)
+    return group.property == str(RDFS.label) and all(v.text == label for v in group.values)
 
 
 def _facet_value(index: GraphIndex, param: str, value: str) -> str:

@@ -11,22 +11,21 @@ app, so that a page renders in milliseconds.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from importlib.resources import files
 
 import pyoxigraph as ox
+from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
 
 from ...knowledge import INFERRED, KnowledgeGraph
+from ...mappings import MappingRecord, load_mappings, set_rank
 from ...namespaces import BASE, CF, ID
 from ...ordering import notation_key
 
-RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-SKOS = "http://www.w3.org/2004/02/skos/core#"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-DCTERMS = "http://purl.org/dc/terms/"
-PROV = "http://www.w3.org/ns/prov#"
-CF_NS = str(CF._NS)
+RDF_TYPE = ox.NamedNode(str(RDF.type))
+CF_NS = str(CF)
 ID_NS = str(ID)
 TS27103 = ID_NS + "framework/ts27103"
 ISO27002_2022 = ID_NS + "standard/iso-iec-27002-2022"
@@ -34,32 +33,20 @@ ISO27002_2013 = ID_NS + "standard/iso-iec-27002-2013"
 ISO27001_2022 = ID_NS + "standard/iso-iec-27001-2022"
 CONTROL_MAPPING_SET = ID_NS + "mapping-set/ts27103-iso27002-2022"
 
-_NOTATION = ox.NamedNode(SKOS + "notation")
+_NOTATION = ox.NamedNode(str(SKOS.notation))
 #: Where a name comes from, best first.
-_LABELS = (SKOS + "prefLabel", RDFS + "label", DCTERMS + "title")
-_DEFINITIONS = (SKOS + "definition", DCTERMS + "description", RDFS + "comment")
+_LABELS = (str(SKOS.prefLabel), str(RDFS.label), str(DCTERMS.title))
+_DEFINITIONS = (str(SKOS.definition), str(DCTERMS.description), str(RDFS.comment))
 
 #: The attribute facets of ISO/IEC 27002:2022 controls: (parameter of controls-by-attributes, property, heading).
 FACETS: tuple[tuple[str, str, str], ...] = (
-    ("theme", CF_NS + "theme", "Theme"),
-    ("type", CF_NS + "controlType", "Control type"),
-    ("property", CF_NS + "securityProperty", "Information security property"),
-    ("concept", CF_NS + "cybersecurityConcept", "Cybersecurity concept"),
-    ("capability", CF_NS + "operationalCapability", "Operational capability"),
-    ("domain", CF_NS + "securityDomain", "Security domain"),
+    ("theme", str(CF.theme), "Theme"),
+    ("type", str(CF.controlType), "Control type"),
+    ("property", str(CF.securityProperty), "Information security property"),
+    ("concept", str(CF.cybersecurityConcept), "Cybersecurity concept"),
+    ("capability", str(CF.operationalCapability), "Operational capability"),
+    ("domain", str(CF.securityDomain), "Security domain"),
 )
-
-#: Mapping sets in the order pages show them: the framework's own references first, then the crosswalks.
-MAPPING_SET_ORDER = (
-    "ts27103-iso27002-2022",
-    "ts27103-iso27001-2022",
-    "ts27103-standards",
-    "ts27103-principles",
-    "iso27002-2013-2022",
-    "csf11-csf20",
-    "csf20-iso27001-2022",
-)
-
 
 @cache
 def page_query(name: str) -> str:
@@ -80,28 +67,6 @@ class Name:
         if self.notation and self.label and not self.label.startswith(self.notation):
             return f"{self.notation} {self.label}"
         return self.label or self.notation or ""
-
-
-@dataclass
-class MappingRecord:
-    """One ``cf:MappingRecord`` with everything a page shows about it (NIST IR 8477 relationship, provenance)."""
-
-    iri: str
-    subject: str
-    object: str
-    mapping_set: str | None = None
-    relationship: str | None = None
-    rationale: str | None = None
-    basis: str | None = None
-    change_type: str | None = None
-    derivation: list[str] = field(default_factory=list)
-    derived_from: list[str] = field(default_factory=list)
-    sources: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def set_key(self) -> str:
-        return (self.mapping_set or "").rsplit("/", 1)[-1]
 
 
 @dataclass
@@ -178,7 +143,7 @@ class GraphIndex:
             if isinstance(quad.subject, ox.NamedNode) and isinstance(quad.object, ox.NamedNode):
                 self.types[quad.subject.value].add(quad.object.value)
         direct: dict[str, set[str]] = defaultdict(set)
-        for quad in self.store.quads_for_pattern(None, ox.NamedNode(RDFS + "subClassOf"), None):
+        for quad in self.store.quads_for_pattern(None, ox.NamedNode(str(RDFS.subClassOf)), None):
             if isinstance(quad.subject, ox.NamedNode) and isinstance(quad.object, ox.NamedNode):
                 direct[quad.object.value].add(quad.subject.value)
         for cls in list(direct):
@@ -192,46 +157,13 @@ class GraphIndex:
             self.subclasses[cls] = seen
 
     def _read_records(self) -> None:
-        cf = CF_NS
-        single = {
-            cf + "mappingSubject": "subject",
-            cf + "mappingObject": "object",
-            cf + "inMappingSet": "mapping_set",
-            cf + "relationship": "relationship",
-            cf + "rationale": "rationale",
-            cf + "basis": "basis",
-            cf + "changeType": "change_type",
-        }
-        multi = {
-            cf + "derivation": "derivation",
-            PROV + "wasDerivedFrom": "derived_from",
-            DCTERMS + "source": "sources",
-            SKOS + "note": "notes",
-        }
-        record_class = ox.NamedNode(cf + "MappingRecord")
-        for quad in self.store.quads_for_pattern(None, RDF_TYPE, record_class):
-            iri = quad.subject
-            if not isinstance(iri, ox.NamedNode) or iri.value in self.records:
-                continue
-            values: dict[str, str] = {}
-            lists: dict[str, list[str]] = {name: [] for name in multi.values()}
-            for fact in self.store.quads_for_pattern(iri, None, None):
-                predicate, obj = fact.predicate.value, fact.object
-                if predicate in single:
-                    values.setdefault(single[predicate], obj.value)
-                elif predicate in multi and obj.value not in lists[multi[predicate]]:
-                    lists[multi[predicate]].append(obj.value)
-            values.setdefault("subject", "")
-            values.setdefault("object", "")
-            record = MappingRecord(iri=iri.value, **values, **lists)
-            for name in ("derived_from", "sources"):
-                getattr(record, name).sort(key=self.sort_key)
+        for record in load_mappings(self.kg).records:
             self.records[record.iri] = record
             self.records_by_subject[record.subject].append(record)
             self.records_by_object[record.object].append(record)
         for table, end in ((self.records_by_subject, "object"), (self.records_by_object, "subject")):
             for records in table.values():
-                records.sort(key=lambda r, end=end: (self.set_rank(r.mapping_set), self.sort_key(getattr(r, end))))
+                records.sort(key=lambda r, end=end: (set_rank(r.mapping_set), self.sort_key(getattr(r, end))))
 
     def _read_tree(self) -> None:
         nodes: dict[str, TreeNode] = {}
@@ -263,7 +195,7 @@ class GraphIndex:
             for category in function.children:
                 category_controls: set[str] = set()
                 for sub in category.children:
-                    targets = [r.object for r in self.records_by_subject.get(sub.iri, ()) if self._is_reference(r)]
+                    targets = [r.object for r in self.records_by_subject.get(sub.iri, ()) if r.is_reference]
                     controls = {t for t in targets if t.startswith(ID_NS + "control/iso-iec-27002-2022/")}
                     sub.controls, sub.references = len(controls), len(targets)
                     category_controls |= controls
@@ -272,10 +204,6 @@ class GraphIndex:
                 function_controls |= category_controls
                 function.references += category.references
             function.controls = len(function_controls)
-
-    @staticmethod
-    def _is_reference(record: MappingRecord) -> bool:
-        return record.set_key in ("ts27103-iso27002-2022", "ts27103-iso27001-2022", "ts27103-standards")
 
     # --- reading --------------------------------------------------------------------------------
 
@@ -287,10 +215,9 @@ class GraphIndex:
         notation = name.notation if name and name.notation else None
         return (0, notation_key(notation), iri) if notation else (1, (), iri)
 
-    @staticmethod
-    def set_rank(mapping_set: str | None) -> int:
-        key = (mapping_set or "").rsplit("/", 1)[-1]
-        return MAPPING_SET_ORDER.index(key) if key in MAPPING_SET_ORDER else len(MAPPING_SET_ORDER)
+    def ordered(self, iris: Iterable[str]) -> list[str]:
+        """*iris* in reading order (by notation, naturally)."""
+        return sorted(iris, key=self.sort_key)
 
     def exists(self, iri: str) -> bool:
         """True if the graph says anything about *iri* or links to it (False for text that is no IRI)."""

@@ -23,15 +23,17 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from markupsafe import Markup
+from rdflib.namespace import RDF
 
 from ...exports import jsonld
 from ...exports.docs import shipped_ontology_html
-from ...namespaces import CF, PREFIXES
+from ...namespaces import CF, CFSH, PREFIXES
 from ...resources import ontology_path, shapes_path
 from ...sparql.cache import Answer
-from ..errors import error_response
-from ..negotiation import HTML, JSONLD, NTRIPLES, RDFXML, TURTLE, Format
-from .context import choose, curie, href, html_answer, respond, site, wants_html
+from ...sparql.formats import HTML, JSONLD, NTRIPLES, RDFXML, TURTLE, Format
+from ..negotiation import choose
+from ..responses import error_response, uncacheable
+from .context import curie, href, html_answer, respond, site, wants_html
 from .entities import PROPERTY_LABELS, describe_entity, entity_triples
 from .graph_index import ID_NS, TS27103, local_name
 
@@ -44,11 +46,9 @@ RDF_FORMATS: dict[str, ox.RdfFormat] = {
     "ntriples": ox.RdfFormat.N_TRIPLES,
     "rdfxml": ox.RdfFormat.RDF_XML,
 }
-SHAPES_NS = "https://w3id.org/cyberframe/shapes#"
-SH = "http://www.w3.org/ns/shacl#"
-RDF_FIRST = "http://www.w3.org/1999/02/22-rdf-syntax-ns#first"
-RDF_REST = "http://www.w3.org/1999/02/22-rdf-syntax-ns#rest"
-RDF_NIL = "http://www.w3.org/1999/02/22-rdf-syntax-ns#nil"
+SHAPES_NS = str(CFSH)
+RDF_FIRST = str(RDF.first)
+RDF_REST = str(RDF.rest)
 _ENTITY_DIV = re.compile(r'<div class="property entity" id="([^"]*)">')
 _CODE = re.compile(r"<code>([^<]*)</code>")
 _ID = re.compile(r'\bid="([^"]*)"')
@@ -159,9 +159,7 @@ def not_found(iri: str, key: str) -> Response:
     body = render_template(
         "not_found.html", iri=iri, key=key, suggestions=iris, kinds=kinds, kind_known=kind in kinds, query=rest or key
     )
-    response = Response(body, status=404, content_type=HTML.content_type)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return uncacheable(Response(body, status=404, content_type=HTML.content_type))
 
 
 # --- /ontology ----------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The web pages people read: home, search, controls by attribute, pictures, downloads (issue 6 items 3, 6, 7).
+"""The web pages people read: home, search, controls by attribute, pictures, downloads.
 
 Every page is rendered on the server from Jinja templates (autoescaped) that
 extend ``base.html`` and work without JavaScript; ``static/cyberframe.js`` only
@@ -6,25 +6,26 @@ adds sortable tables and the query editor's highlighting. The markup follows
 WCAG 2.1: landmarks (``header``, ``nav``, ``main``, ``footer``), a skip link,
 a label for every control, headings in order, text contrast of at least
 4.5:1 and focus outlines.
-
-:func:`register_pages` is what the app factory calls: it installs the
-:class:`~.site.Site` object and every blueprint of the web UI.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from typing import Any
 
-from flask import Blueprint, Flask, Response, abort, redirect, request, url_for
+from flask import Blueprint, Response, abort, redirect, request, url_for
 from markupsafe import Markup, escape
 
-from ...exports import FORMATS, ExportError, export
+from ...errors import ExportError
+from ...exports import FORMATS, export
 from ...named_queries import NamedQueryError, ParameterError, UnknownEntity
+from ...namespaces import CF
 from ...sparql.cache import Answer
-from ..negotiation import HTML
-from .context import EXTENSION, Site, choose, html_answer, respond, site, template_globals
-from .graph_index import CF_NS, FACETS, ID_NS
+from ...sparql.formats import HTML
+from ..negotiation import choose
+from .context import html_answer, respond, site
+from .graph_index import FACETS, ID_NS
 
 bp = Blueprint("pages", __name__, static_folder="static", static_url_path="/static", template_folder="templates")
 
@@ -32,11 +33,11 @@ bp = Blueprint("pages", __name__, static_folder="static", static_url_path="/stat
 DOWNLOADS = ("jsonld-tree", "sssom", "strm", "oscal-catalog", "oscal-catalog-iso27002", "oscal-mapping", "void")
 #: The class of each attribute facet's values; ``concept`` values are the framework's functions.
 FACET_CLASSES = {
-    "theme": CF_NS + "Theme",
-    "type": CF_NS + "ControlType",
-    "property": CF_NS + "SecurityProperty",
-    "capability": CF_NS + "OperationalCapability",
-    "domain": CF_NS + "SecurityDomain",
+    "theme": str(CF.Theme),
+    "type": str(CF.ControlType),
+    "property": str(CF.SecurityProperty),
+    "capability": str(CF.OperationalCapability),
+    "domain": str(CF.SecurityDomain),
 }
 #: The column of controls-by-attributes that lists each facet's values of a control.
 FACET_COLUMNS = {
@@ -47,16 +48,6 @@ FACET_COLUMNS = {
     "capability": "capabilities",
     "domain": "domains",
 }
-
-
-def register_pages(app: Flask) -> None:
-    """Install the web UI: the :class:`Site`, its blueprints and the template helpers."""
-    from . import editor, heatmap, linked_data, validator
-
-    app.extensions[EXTENSION] = Site(app)
-    app.context_processor(template_globals)
-    for blueprint in (bp, linked_data.bp, heatmap.bp, editor.bp, validator.bp):
-        app.register_blueprint(blueprint)
 
 
 # --- home -----------------------------------------------------------------------------------------
@@ -225,6 +216,14 @@ def toggle(params: dict[str, str], param: str, value: str) -> str:
     else:
         changed[param] = value
     return url_for("pages.controls", **dict(sorted(changed.items())))
+
+
+# --- the named queries ---------------------------------------------------------------------------
+
+
+def catalogue_page(described: list[dict[str, Any]]) -> Answer:
+    """``GET /queries`` for a browser: the named queries with their parameters and example calls."""
+    return html_answer("queries.html", queries=described)
 
 
 # --- pictures and downloads -------------------------------------------------------------------------

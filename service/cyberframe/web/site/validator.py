@@ -24,26 +24,24 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, request
 from rdflib import URIRef
 from rdflib.namespace import SH
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from ...errors import ProtocolError
 from ...rdfio import ALIASES, EXTENSIONS, RdfDocument, RdfInputError, format_name, parse_rdf
 from ...sparql.cache import Answer
 from ...sparql.engine import TRUNCATED_HEADER
+from ...sparql.formats import HTML, JSON_DOCUMENT, TURTLE, Format
 from ...validation import ShapesError, ValidationOutcome, ValidationResult, shorten, shorten_path, validate
-from ..errors import ProtocolError, error_response
-from ..negotiation import HTML, TURTLE, Format
-from ..responses import send
-from .context import choose, html_answer, site
+from ..negotiation import choose
+from ..responses import error_response, send, uncacheable
+from .context import html_answer, site
 
-bp = Blueprint("validate_page", __name__)
+bp = Blueprint("validator", __name__)
 
-REPORT_JSON = Format("json", "application/json")
-REPORT_FORMATS: tuple[Format, ...] = (REPORT_JSON, TURTLE, HTML)
-DEFAULT_MAX_BYTES = 1 << 20
-DEFAULT_CONCURRENCY = 2  # validations at once; each takes about half a second of one CPU
+REPORT_FORMATS: tuple[Format, ...] = (JSON_DOCUMENT, TURTLE, HTML)
 MAX_REPORTED = 1000  # results (JSON) or focus nodes (HTML) listed; the counts always cover all
 SYNTAX_CHOICES = (
     ("", "Guess from the file name or the text"),
@@ -78,19 +76,21 @@ class Submission:
 
 
 def _max_bytes() -> int:
-    return int(current_app.config.get("VALIDATE_MAX_BYTES") or DEFAULT_MAX_BYTES)
+    return site().settings.validate_max_bytes
 
 
 def _gate() -> threading.BoundedSemaphore:
-    limit = int(current_app.config.get("VALIDATE_CONCURRENCY") or DEFAULT_CONCURRENCY)
-    return site().memo("validate-gate", lambda: threading.BoundedSemaphore(limit))
+    """At most ``validate_concurrency`` validations at once; each takes about half a second of one CPU."""
+    limit = site().settings.validate_concurrency
+    gate: threading.BoundedSemaphore = site().memo("validate-gate", lambda: threading.BoundedSemaphore(limit))
+    return gate
 
 
 def _shipped() -> RdfDocument:
     """cyberframe's asserted ontology and data (never the inferred graph), parsed once per app."""
 
     def make() -> RdfDocument:
-        kg = site().index.kg
+        kg = site().engine.dataset.kg
         quads = tuple(
             ox.Quad(q.subject, q.predicate, q.object)
             for graph in kg.asserted_graphs()
@@ -220,9 +220,7 @@ def _refuse(
     problem = {"status": status, "message": message, "line": line, "column": column, "excerpt": excerpt}
     context = _form_context(problem=problem, text=text or "", syntax=submission.chosen if submission else "")
     answer = html_answer("validate.html", status=status, **context)
-    response = send(answer)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return uncacheable(send(answer))
 
 
 def _groups(outcome: ValidationOutcome) -> list[FocusGroup]:
@@ -269,8 +267,7 @@ def _report(fmt: Format, outcome: ValidationOutcome, submission: Submission, doc
             source=submission.source,
         )
         answer = html_answer("validate.html", **context)
-    response = send(answer)
-    response.headers["Cache-Control"] = "no-store"
+    response = uncacheable(send(answer))
     if truncated and fmt.key != "turtle":
         response.headers[TRUNCATED_HEADER] = "true"
     return response

@@ -1,0 +1,310 @@
+"""The service's settings: one table, one dataclass, one order of precedence (docs/settings.md).
+
+Every field of :class:`Settings` is a row of the table: its name, default,
+environment variable, ``cyberframe serve`` flag and meaning live in the
+field's metadata, and nowhere else. A value comes from the first of
+
+1. a flag on the command line (or a value the caller passes, e.g. a test),
+2. the environment variable,
+3. the default,
+
+as :meth:`Settings.resolve` applies it. ``cyberframe serve --help``, the app
+factory (:func:`cyberframe.web.create_app`, for any WSGI server) and
+docs/settings.md all read this table.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+ENV_PREFIX = "CYBERFRAME_"
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
+
+
+class SettingsError(ValueError):
+    """A setting's value is malformed or out of range; the message names the setting and where it came from."""
+
+
+def _row(
+    default: Any,
+    env: str,
+    meaning: str,
+    *,
+    flag: str | None = None,
+    kind: type = str,
+    minimum: float | None = None,
+    maximum: float | None = None,
+    unset: str | None = None,
+) -> Any:
+    """One row of the settings table, as a dataclass field. *unset* says what ``None`` (the default) means."""
+    return field(
+        default=default,
+        metadata={
+            "env": ENV_PREFIX + env,
+            "flag": flag,
+            "meaning": meaning,
+            "kind": kind,
+            "minimum": minimum,
+            "maximum": maximum,
+            "unset": unset,
+        },
+    )
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How one cyberframe service runs. Build it with :meth:`resolve`; the instance never changes."""
+
+    host: str = _row("127.0.0.1", "HOST", "Interface to listen on.", flag="--host")
+    port: int = _row(
+        8000, "PORT", "TCP port; 0 picks a free one.", flag="--port", kind=int, minimum=0, maximum=65535
+    )
+    threads: int = _row(16, "THREADS", "HTTP server threads.", flag="--threads", kind=int, minimum=2, maximum=512)
+    workers: int | None = _row(
+        None,
+        "SPARQL_WORKERS",
+        "Query worker processes.",
+        flag="--workers",
+        kind=int,
+        minimum=1,
+        maximum=64,
+        unset="one per CPU",
+    )
+    timeout: float = _row(
+        10.0,
+        "SPARQL_TIMEOUT",
+        "Time limit per query in seconds, waiting for a worker included.",
+        flag="--timeout",
+        kind=float,
+        minimum=0.1,
+    )
+    max_rows: int = _row(
+        10_000,
+        "SPARQL_MAX_ROWS",
+        "Solutions or triples per answer; more are cut and flagged (X-Cyberframe-Truncated).",
+        flag="--max-rows",
+        kind=int,
+        minimum=1,
+    )
+    max_query_length: int = _row(
+        100_000,
+        "SPARQL_MAX_QUERY_LENGTH",
+        "Characters of SPARQL text; a longer query is refused with 413.",
+        flag="--max-query-length",
+        kind=int,
+        minimum=1,
+    )
+    max_waiting: int | None = _row(
+        None,
+        "SPARQL_MAX_WAITING",
+        "Queries that may wait for a busy worker before the service answers 503.",
+        flag="--max-waiting",
+        kind=int,
+        minimum=0,
+        unset="threads - 4, at least 1",
+    )
+    cache_mb: int = _row(
+        64, "SPARQL_CACHE_MB", "Answer cache in MiB; 0 switches it off.", flag="--cache-mb", kind=int, minimum=0
+    )
+    cache_entry_mb: int = _row(
+        4,
+        "SPARQL_CACHE_ENTRY_MB",
+        "Largest single answer the cache keeps, in MiB.",
+        flag="--cache-entry-mb",
+        kind=int,
+        minimum=1,
+    )
+    worker_memory_mb: int = _row(
+        4096,
+        "SPARQL_WORKER_MEMORY_MB",
+        "Address space of one query worker in MiB; a query over it fails with 503. 0: no limit.",
+        flag="--worker-memory-mb",
+        kind=int,
+        minimum=0,
+    )
+    isolate_network: bool = _row(
+        True,
+        "SPARQL_ISOLATE_NETWORK",
+        "Move query workers into an empty network namespace (Linux), so no query can reach a host.",
+        flag="--isolate-network/--no-isolate-network",
+        kind=bool,
+    )
+    start_workers: bool = _row(
+        False,
+        "SPARQL_START_WORKERS",
+        "Start the query workers when the app is created rather than on the first query "
+        "(cyberframe serve always starts them before it listens).",
+        kind=bool,
+    )
+    max_body_bytes: int = _row(
+        1 << 20,
+        "MAX_BODY_BYTES",
+        "Largest request body in bytes (a POSTed query or form); more is refused with 413.",
+        flag="--max-body-bytes",
+        kind=int,
+        minimum=1,
+    )
+    validate_max_bytes: int = _row(
+        1 << 20,
+        "VALIDATE_MAX_BYTES",
+        "Largest RDF document POST /validate accepts, in bytes.",
+        flag="--validate-max-bytes",
+        kind=int,
+        minimum=1,
+    )
+    validate_concurrency: int = _row(
+        2,
+        "VALIDATE_CONCURRENCY",
+        "Validations that may run at once; one more is answered 503 at once.",
+        flag="--validate-concurrency",
+        kind=int,
+        minimum=1,
+    )
+    public_base: str = _row(
+        "https://w3id.org/cyberframe/",
+        "PUBLIC_BASE",
+        "The IRI prefix that this service dereferences as local pages (/id/...).",
+        flag="--public-base",
+    )
+    access_log: bool = _row(
+        True,
+        "ACCESS_LOG",
+        "One log line per request (logger cyberframe.access).",
+        flag="--access-log/--quiet",
+        kind=bool,
+    )
+
+    # --- derived values ---------------------------------------------------------------------------
+
+    @property
+    def worker_count(self) -> int:
+        """Query worker processes: the setting, or one per CPU."""
+        return self.workers or os.cpu_count() or 1
+
+    @property
+    def waiting_limit(self) -> int:
+        """Requests that may wait for a worker: the setting, or all threads but four (kept for /health)."""
+        return self.max_waiting if self.max_waiting is not None else max(self.threads - 4, 1)
+
+    @property
+    def base(self) -> str:
+        """:attr:`public_base` with exactly one trailing slash."""
+        return self.public_base.rstrip("/") + "/"
+
+    # --- resolving --------------------------------------------------------------------------------
+
+    @classmethod
+    def resolve(cls, given: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+        """The settings from *given* (flags or a caller's values, by field name), else *environ*, else defaults.
+
+        ``None`` in *given* means "not given". Raises :class:`SettingsError` for
+        an unknown name or a malformed or out-of-range value.
+        """
+        return cls(**{row.name: value for row, value, _ in explain(given, environ)})
+
+    def with_values(self, **values: Any) -> Settings:
+        """A copy with some values replaced (checked like any other value)."""
+        for name, value in values.items():
+            _check(_ROWS[name], value, "the caller")
+        return replace(self, **values)
+
+
+@dataclass(frozen=True)
+class Row:
+    """A setting as the table shows it (docs/settings.md)."""
+
+    name: str
+    default: Any
+    env: str
+    flag: str | None
+    meaning: str
+    kind: type
+    minimum: float | None
+    maximum: float | None
+    unset: str | None
+
+    @property
+    def default_text(self) -> str:
+        if self.default is None:
+            return self.unset or "none"
+        if self.kind is bool:
+            return "on" if self.default else "off"
+        return str(self.default)
+
+    def parse(self, text: str, origin: str) -> Any:
+        """*text* (an environment variable's value) as this setting's type, checked."""
+        value: Any
+        raw = text.strip()
+        if self.kind is bool:
+            if raw.lower() not in _TRUE + _FALSE:
+                raise SettingsError(f"{origin}={text!r}: expected one of {', '.join(_TRUE + _FALSE)}")
+            value = raw.lower() in _TRUE
+        elif self.kind in (int, float):
+            try:
+                value = self.kind(raw)
+            except ValueError:
+                expected = "an integer" if self.kind is int else "a number"
+                raise SettingsError(f"{origin}={text!r}: expected {expected}") from None
+        else:
+            value = text
+        _check(self, value, origin)
+        return value
+
+
+def rows() -> tuple[Row, ...]:
+    """The settings table, in the order of :class:`Settings`."""
+    return tuple(Row(name=f.name, default=f.default, **f.metadata) for f in fields(Settings))
+
+
+_ROWS = {row.name: row for row in rows()}
+
+
+def _check(row: Row, value: Any, origin: str) -> None:
+    if value is None and row.default is None:
+        return
+    numeric = row.kind in (int, float) and not isinstance(value, bool)
+    if not isinstance(value, row.kind) and not (row.kind is float and numeric and isinstance(value, int)):
+        raise SettingsError(f"{row.name} from {origin}: expected {row.kind.__name__}, got {value!r}")
+    if numeric and row.minimum is not None and value < row.minimum:
+        raise SettingsError(f"{row.name} from {origin}: {value} is below the minimum {row.minimum:g}")
+    if numeric and row.maximum is not None and value > row.maximum:
+        raise SettingsError(f"{row.name} from {origin}: {value} is above the maximum {row.maximum:g}")
+
+
+def explain(
+    given: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None
+) -> Iterator[tuple[Row, Any, str]]:
+    """Each setting with its value and where the value came from: ``flag``, the variable's name, or ``default``."""
+    given = dict(given or {})
+    unknown = sorted(set(given) - set(_ROWS))
+    if unknown:
+        raise SettingsError(f"unknown setting {', '.join(unknown)}; known: {', '.join(_ROWS)}")
+    environ = os.environ if environ is None else environ
+    for row in rows():
+        if given.get(row.name) is not None:
+            value = given[row.name]
+            if row.kind is float and isinstance(value, int) and not isinstance(value, bool):
+                value = float(value)
+            _check(row, value, "the command line")
+            yield row, value, "flag"
+        elif environ.get(row.env, "").strip():
+            yield row, row.parse(environ[row.env], row.env), row.env
+        else:
+            yield row, row.default, "default"
+
+
+def markdown_table() -> str:
+    """The settings table as docs/settings.md shows it."""
+    lines = [
+        "| setting | default | environment variable | `cyberframe serve` flag | meaning |",
+        "|---|---|---|---|---|",
+    ]
+    for row in rows():
+        flag = f"`{row.flag}`" if row.flag else "–"
+        lines.append(f"| `{row.name}` | {row.default_text} | `{row.env}` | {flag} | {row.meaning} |")
+    return "\n".join(lines) + "\n"
+
