@@ -1,6 +1,6 @@
 """``POST /validate`` over real HTTP (DESIGN.md §4, §6; issue 6 item 5; SHACL §3.6 reports).
 
-The README's acme profile fails exactly as the CLI says (the same four
+The acme profile of docs/validation.md fails exactly as the CLI says (the same four
 results); the report comes as JSON, as a Turtle ``sh:ValidationReport`` and
 as HTML grouped by focus node; bad input is refused with the right status and
 a message that says where.
