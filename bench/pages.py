@@ -1,4 +1,4 @@
-"""Server time per web page on the shipped graph (issue 6 item 7: under 100 ms). A benchmark, not a test.
+"""Server time per web page on the shipped graph. A benchmark, not a test.
 
 Runs the app in this process (Flask's test client: no sockets, so the figure
 is the server's own time) with the answer cache switched off, so that every

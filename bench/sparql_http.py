@@ -1,4 +1,4 @@
-"""SPARQL over HTTP: cyberframe serve against the Oxigraph server and rdflib-endpoint, side by side (issue 4 item 12).
+"""SPARQL over HTTP: cyberframe serve against the Oxigraph server and rdflib-endpoint, side by side.
 
 Every server is started here on a free 127.0.0.1 port with the same data (the
 knowledge graph's N-Quads, union default graph) and gets the same fixed mix

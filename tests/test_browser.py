@@ -1,4 +1,4 @@
-"""A person's paths through the web UI in headless Chromium (issue 6 item 8).
+"""A person's paths through the web UI in headless Chromium.
 
 Debian's ``chromium`` (``/usr/bin/chromium``, installed by ``.ci/run``) driven
 by Playwright's Python package - no browser download, no network but

@@ -1,4 +1,4 @@
-"""``cyberframe export`` as a user runs it, the VoID description and the pyLODE page (issue 7, items 6-7)."""
+"""``cyberframe export`` as a user runs it, the VoID description and the pyLODE page."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""SSSOM, OSCAL and STRM exports (issue 7, items 3-5), checked by the formats' own tooling and the reference.
+"""SSSOM, OSCAL and STRM exports, checked by the formats' own tooling and the reference.
 
 * SSSOM/TSV is parsed and validated by sssom-py (JSON Schema of the SSSOM
   model, prefix-map completeness, strict CURIE format); rows per mapping set

@@ -1,4 +1,4 @@
-"""RDF dumps and JSON-LD (issue 7, items 1 and 2): every syntax round-trips; the context works offline.
+"""RDF dumps and JSON-LD: every syntax round-trips; the context works offline.
 
 A dump round-trips when the graph its bytes parse back to is isomorphic to
 the quads (dataset syntaxes) or triples (graph syntaxes) it was made from.

@@ -1,6 +1,6 @@
 """A non-editable install, from a wheel, in a fresh virtual environment, run from another folder.
 
-The wheel must carry ontology/, data/ and queries/ (DESIGN.md §1). Dependencies
+The wheel must carry ontology/, data/ and queries/ (docs/architecture.md). Dependencies
 are taken from the test environment through a path entry, so nothing is
 downloaded; the cyberframe package itself comes only from the wheel.
 """

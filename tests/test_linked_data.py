@@ -1,4 +1,4 @@
-"""Dereferenceable IRIs over real HTTP (issue 6 item 1; Cool URIs for the Semantic Web; RFC 9110 §12).
+"""Dereferenceable IRIs over real HTTP (Cool URIs for the Semantic Web; RFC 9110 §12).
 
 Against the session's ``cyberframe serve`` (tests/sparql_support.py): every
 RDF syntax by ``Accept`` and by ``format=``, parsed back with pyoxigraph (and

@@ -1,4 +1,4 @@
-"""The web pages show exactly what the vetted reference tables say (issue 6 items 2, 3, 6, 7).
+"""The web pages show exactly what the vetted reference tables say.
 
 Flask's test client in this process (no sockets): the home page's tree, every
 function page's categories, every subcategory's control references with their

@@ -1,4 +1,4 @@
-"""Every internal link resolves (issue 6 item 7): a bounded crawl from the home page, over real HTTP.
+"""Every internal link resolves: a bounded crawl from the home page, over real HTTP.
 
 Breadth first from ``/`` on the session's ``cyberframe serve``, following
 ``href`` and ``src`` of every HTML page it reaches and requesting (not

@@ -1,4 +1,4 @@
-"""``POST /validate`` over real HTTP (DESIGN.md §4, §6; issue 6 item 5; SHACL §3.6 reports).
+"""``POST /validate`` over real HTTP (SHACL §3.6 reports; docs/validation.md).
 
 The acme profile of docs/validation.md fails exactly as the CLI says (the same four
 results); the report comes as JSON, as a Turtle ``sh:ValidationReport`` and

@@ -1,4 +1,4 @@
-"""The snapshot cache: fresh snapshots are reused, stale and corrupt ones rebuilt (DESIGN.md §2).
+"""The snapshot cache: fresh snapshots are reused, stale and corrupt ones rebuilt (docs/architecture.md).
 
 These tests build a small graph (the shipped ontology plus a three-concept
 fixture) in a private cache folder, so each rebuild takes well under a second.

@@ -130,7 +130,7 @@ MIX = [
 
 
 def test_concurrent_answers_equal_sequential_answers(server: Server) -> None:
-    """Issue 4 item 9: 96 requests on 12 threads give byte for byte the answers given one at a time.
+    """96 requests on 12 threads give byte for byte the answers given one at a time.
 
     Each run marks its queries with its own comment, so neither run is served
     from answers the other left in the cache: both are computed by the workers.

@@ -1,4 +1,4 @@
-"""Every refusal of ``/sparql`` and its status, over real HTTP (SPARQL 1.1 Protocol §2.1.5, DESIGN.md §6).
+"""Every refusal of ``/sparql`` and its status, over real HTTP (SPARQL 1.1 Protocol §2.1.5; docs/http.md).
 
 Each error answer is short text (or JSON when asked for), names what was wrong
 and where, and never carries a traceback.

@@ -1,4 +1,4 @@
-"""``cyberframe validate`` with good, bad, malformed, hostile and oversized files (DESIGN.md §5, §6)."""
+"""``cyberframe validate`` with good, bad, malformed, hostile and oversized files."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The ``cyberframe`` command line (DESIGN.md §5).
+"""The ``cyberframe`` command line.
 
 Exit codes: 0 fine, 1 validation found violations, 2 bad input or usage.
 """

@@ -1,6 +1,6 @@
 """The errors a caller can act on, shared by every face of cyberframe (library, CLI, HTTP).
 
-Each one says what was wrong and where (docs/http.md, "Errors"). The CLI turns
+Each one says what was wrong and where (docs/http.md, "Errors and status codes"). The CLI turns
 them into exit code 2; the HTTP service into the status they carry.
 """
 

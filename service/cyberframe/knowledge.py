@@ -1,4 +1,4 @@
-"""The built knowledge graph: sources -> load -> infer -> snapshot -> query (DESIGN.md §2).
+"""The built knowledge graph: sources -> load -> infer -> snapshot -> query (docs/architecture.md).
 
 :func:`open_knowledge_graph` is the one entry point. With a valid snapshot
 for the current sources it only reads N-Quads into an in-memory pyoxigraph

@@ -1,4 +1,4 @@
-"""Load the source files into an rdflib Dataset, one named graph per file (DESIGN.md §2)."""
+"""Load the source files into an rdflib Dataset, one named graph per file (docs/architecture.md)."""
 
 from __future__ import annotations
 

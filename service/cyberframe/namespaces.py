@@ -1,4 +1,4 @@
-"""The namespaces cyberframe mints and reuses, defined once (DESIGN.md §3).
+"""The namespaces cyberframe mints and reuses, defined once (docs/data-model.md).
 
 ``CF`` is a closed :class:`rdflib.namespace.DefinedNamespace`: a misspelt term
 raises ``AttributeError`` instead of minting a new IRI. A test keeps its term
@@ -132,7 +132,7 @@ def bind_prefixes(graph: Graph) -> Graph:
 def slug(text: str) -> str:
     """IRI key of a standard: lower case, runs of punctuation and spaces to '-'.
 
-    ``"ISO/IEC 27002:2022"`` -> ``"iso-iec-27002-2022"`` (DESIGN.md §3).
+    ``"ISO/IEC 27002:2022"`` -> ``"iso-iec-27002-2022"`` (docs/data-model.md).
     """
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 

@@ -1,4 +1,4 @@
-"""Read RDF from untrusted sources without surprises (DESIGN.md §6).
+"""Read RDF from untrusted sources without surprises (docs/http.md, "Errors and status codes").
 
 One entry point per kind of source, both returning an :class:`RdfDocument`:
 :func:`read_rdf_file` for a file (the CLI) and :func:`parse_rdf` for bytes

@@ -1,4 +1,4 @@
-"""Where the product's content lives: the one place that knows the layout (DESIGN.md §1).
+"""Where the product's content lives: the one place that knows the layout (docs/architecture.md).
 
 In a wheel, ``ontology/``, ``data/`` and ``queries/`` are shipped inside the
 ``cyberframe`` package; in a source checkout (editable install, tests) they are

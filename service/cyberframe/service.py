@@ -1,4 +1,4 @@
-"""``cyberframe.service.create_app``: the app factory named in DESIGN.md §4 (it lives in :mod:`cyberframe.web`)."""
+"""``cyberframe.service.create_app``: the app factory (it lives in :mod:`cyberframe.web`; docs/architecture.md)."""
 
 from __future__ import annotations
 

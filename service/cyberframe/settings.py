@@ -229,11 +229,15 @@ class Row:
 
     @property
     def default_text(self) -> str:
-        if self.default is None:
+        return self.text(self.default)
+
+    def text(self, value: Any) -> str:
+        """*value* as the table and ``--print-settings`` show it (``on``/``off``, what ``None`` means)."""
+        if value is None:
             return self.unset or "none"
         if self.kind is bool:
-            return "on" if self.default else "off"
-        return str(self.default)
+            return "on" if value else "off"
+        return str(value)
 
     def parse(self, text: str, origin: str) -> Any:
         """*text* (an environment variable's value) as this setting's type, checked."""

@@ -1,4 +1,4 @@
-"""The built knowledge graph cached on disk (DESIGN.md §2, "snapshot").
+"""The built knowledge graph cached on disk (docs/architecture.md, "Data flow").
 
 A snapshot is an N-Quads file plus a JSON manifest, both named by the build
 hash: a digest of the package version and of every source file's path and

@@ -1,4 +1,4 @@
-"""SHACL validation of cyberframe data and of datasets that link to it (DESIGN.md §2).
+"""SHACL validation of cyberframe data and of datasets that link to it (docs/architecture.md).
 
 :func:`validate` checks the asserted knowledge graph (the ontology and the
 data, never the inferred graph) together with any files a user gives, against

@@ -8,7 +8,7 @@ import click
 
 
 def progress(message: str) -> None:
-    """A time-stamped progress line on standard error, for long work (DESIGN.md §5)."""
+    """A time-stamped progress line on standard error, for long work."""
     click.echo(f"[{time.strftime('%H:%M:%S')}] {message}", err=True)
 
 

@@ -1,4 +1,4 @@
-"""``cyberframe export``: the knowledge graph in the formats tool builders use (DESIGN.md §5, issue 7)."""
+"""``cyberframe export``: the knowledge graph in the formats tool builders use."""
 
 from __future__ import annotations
 

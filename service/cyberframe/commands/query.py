@@ -1,4 +1,4 @@
-"""``cyberframe query``: run a named query or ad-hoc SPARQL from the command line (DESIGN.md §5)."""
+"""``cyberframe query``: run a named query or ad-hoc SPARQL from the command line."""
 
 from __future__ import annotations
 

@@ -106,8 +106,7 @@ def serve(graphs: tuple[str, ...], print_settings: bool, **given: object) -> Non
         raise click.UsageError(str(exc)) from exc
     if print_settings:
         for row, value, origin in explained:
-            shown = row.default_text if value is None else value
-            click.echo(f"{row.name:22s} {shown!s:32s} {origin}")
+            click.echo(f"{row.name:22s} {row.text(value):32s} {origin}")
         return
     settings = Settings(**{row.name: value for row, value, _ in explained})
     extra = [_graph_pair(value) for value in graphs]
@@ -151,7 +150,7 @@ def serve(graphs: tuple[str, ...], print_settings: bool, **given: object) -> Non
     except OSError as exc:
         engine.close()
         click.echo(f"Error: cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}", err=True)
-        sys.exit(2)  # bad input (exit codes: docs/cli.md): the address is in use or not ours
+        sys.exit(2)  # exit 2, bad input: the address is in use or not ours
     signal.signal(signal.SIGTERM, _stop)
     # Everything loaded so far lives as long as the server: keep it out of the collector's way (p99 latency).
     gc.collect()

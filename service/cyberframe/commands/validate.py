@@ -1,4 +1,4 @@
-"""``cyberframe validate``: check files, or the shipped graph, against the SHACL shapes (DESIGN.md §5).
+"""``cyberframe validate``: check files, or the shipped graph, against the SHACL shapes.
 
 Exit codes: 0 the data conforms (no result at or above ``--fail-on``), 1 it
 does not, 2 bad input or usage (unreadable, oversized, hostile or malformed

@@ -1,4 +1,4 @@
-"""Exports for tool builders, each made from the one knowledge graph (issue 7).
+"""Exports for tool builders, each made from the one knowledge graph.
 
 :data:`FORMATS` lists what ``cyberframe export --list`` shows; :func:`export`
 makes one of them as bytes. The modules hold the formats:

@@ -16,7 +16,7 @@
   Framing): framework -> functions -> categories -> subcategories -> references.
 * :func:`document_loader` is the only loader pyld gets here: it answers our
   own context URL from memory and refuses every other URL, so JSON-LD
-  processing never fetches anything (DESIGN.md §6).
+  processing never fetches anything (docs/http.md, "Errors and status codes").
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Answers of a read-only dataset, kept: an LRU cache bounded in bytes, with single flight.
 
-The dataset never changes while the service runs (DESIGN.md §2), so the
+The dataset never changes while the service runs (docs/architecture.md), so the
 answer to the same query, dataset and format is the same bytes every time; it
 is safe to keep it for as long as memory allows. Concurrent requests for an
 answer that is being computed wait for that one computation instead of

@@ -1,4 +1,4 @@
-"""A pool of query worker processes, with a hard per-query time limit (DESIGN.md §6, issue 4 item 7).
+"""A pool of query worker processes, with a hard per-query time limit (docs/serving.md).
 
 pyoxigraph cannot be interrupted from Python: a query runs in Rust until it
 is done. So every query that is not answered from the cache runs in a

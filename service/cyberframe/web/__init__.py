@@ -1,4 +1,4 @@
-"""The HTTP service: a Flask app serving the SPARQL 1.1 Protocol over the knowledge graph (DESIGN.md §4).
+"""The HTTP service: a Flask app serving the SPARQL 1.1 Protocol over the knowledge graph (docs/http.md).
 
 ``create_app`` is loaded on first use (PEP 562), so that a query worker
 process (:mod:`cyberframe.web.worker`) does not import Flask.

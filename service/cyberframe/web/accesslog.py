@@ -1,4 +1,4 @@
-"""One log line per request, whatever the WSGI server (issue 4 item 1).
+"""One log line per request, whatever the WSGI server.
 
 A WSGI middleware, so that it sees every request, including those that the
 app refuses before a view runs. The line is the Common Log Format plus the

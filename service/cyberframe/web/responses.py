@@ -122,7 +122,10 @@ def uncacheable(response: Response) -> Response:
 
 
 def error_response(status: int, message: str, headers: dict[str, str] | None = None, **details: Any) -> Response:
-    """A short error body in JSON if the client prefers it, else plain text (docs/http.md, "Errors")."""
+    """A short error body in JSON if the client prefers it, else plain text.
+
+    See docs/http.md, "Errors and status codes".
+    """
     phrase = HTTPStatus(status).phrase
     wants_json = request.accept_mimetypes.best_match(["text/plain", "application/json"]) == "application/json"
     if wants_json:

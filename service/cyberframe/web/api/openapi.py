@@ -78,7 +78,7 @@ def _static(summary: str, description: str, content: dict[str, Any], *, tags: li
 
 
 def openapi_document(catalogue: QueryCatalogue, server: str, version: str) -> dict[str, Any]:
-    """OpenAPI 3.1: ``/sparql``, one operation per named query, and the other routes of DESIGN.md §4."""
+    """OpenAPI 3.1: ``/sparql``, one operation per named query, and every other route (docs/http.md)."""
     format_param = {
         "name": "format",
         "in": "query",

@@ -1,4 +1,4 @@
-"""What the HTML pages read from the knowledge graph, indexed once per app (DESIGN.md §2: the data is frozen).
+"""What the HTML pages read from the knowledge graph, indexed once per app (the data is frozen: docs/architecture.md).
 
 The pages never touch rdflib: they read the in-memory pyoxigraph store with
 ``quads_for_pattern`` (microseconds per call) and with a few SPARQL queries

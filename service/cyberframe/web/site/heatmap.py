@@ -1,4 +1,4 @@
-"""Heatmaps of the framework's references to ISO/IEC 27002:2022, drawn as SVG on the server (issue 6 item 6).
+"""Heatmaps of the framework's references to ISO/IEC 27002:2022, drawn as SVG on the server.
 
 A cell counts the mapping records of the set ``ts27103-iso27002-2022`` (one
 record per subcategory -> control reference) that connect its row and its

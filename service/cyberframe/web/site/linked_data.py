@@ -1,6 +1,6 @@
-"""Dereferenceable IRIs: ``/id/...``, ``/ontology`` and ``/shapes`` (DESIGN.md §3-§4, issue 6 item 1).
+"""Dereferenceable IRIs: ``/id/...``, ``/ontology`` and ``/shapes`` (docs/http.md, "Linked data: `/id` pages").
 
-Every ``{PUBLIC_BASE}id/{kind}/{key}`` IRI is served at ``/id/{kind}/{key}``
+Every ``{public_base}id/{kind}/{key}`` IRI is served at ``/id/{kind}/{key}``
 with content negotiation on the one URL (Cool URIs for the Semantic Web §4.2
 and §6; RFC 9110 §12): HTML for browsers, Turtle, JSON-LD (compacted with the
 published context), N-Triples or RDF/XML by ``Accept`` or ``format=``. Each
@@ -141,7 +141,10 @@ def unprefixed(rest: str) -> Response:
 
 
 def not_found(iri: str, key: str) -> Response:
-    """404 for an IRI that names nothing: HTML with suggestions for browsers, else a short text (DESIGN.md §6)."""
+    """404 for an IRI that names nothing: HTML with suggestions for browsers, else a short text.
+
+    See docs/http.md, "Errors and status codes".
+    """
     index = site().index
     kind, _, rest = key.partition("/")
     suggestions: list[str] = []

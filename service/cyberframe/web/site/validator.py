@@ -1,4 +1,4 @@
-"""``GET /validate`` (the page) and ``POST /validate`` (SHACL validation of posted RDF; DESIGN.md §4, issue 6 item 5).
+"""``GET /validate`` (the page) and ``POST /validate`` (SHACL validation of posted RDF).
 
 The posted RDF is read with :func:`cyberframe.rdfio.parse_rdf` - the size
 limit checked first, RDF/XML with a DOCTYPE or entities refused, JSON-LD with
@@ -207,7 +207,7 @@ def _guess(submission: Submission) -> str:
 def _refuse(
     fmt: Format, status: int, message: str, error: RdfInputError | None, submission: Submission | None
 ) -> Response:
-    """Bad input: the form again with the message (HTML), else the short error body (DESIGN.md §6)."""
+    """Bad input: the form again with the message (HTML), else the short error body (see :func:`error_response`)."""
     line = error.line if error else None
     column = error.column if error else None
     if fmt.key != "html":
