@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from rdflib import Graph, Literal
 from rdflib.namespace import OWL, RDF, RDFS
+from rdflib.term import Node
 
 from .namespaces import bind_prefixes
 
 _REFLEXIVE = frozenset({OWL.sameAs, OWL.equivalentClass, OWL.equivalentProperty, RDFS.subClassOf, RDFS.subPropertyOf})
 
 
-def _is_useful(triple: tuple) -> bool:
+def _is_useful(triple: tuple[Node, Node, Node]) -> bool:
     s, p, o = triple
     if isinstance(s, Literal) or isinstance(p, Literal):
         return False  # generalized RDF: not representable in N-Quads or Turtle

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -58,10 +59,24 @@ class KnowledgeGraph:
         """The named graphs loaded from source files (all but the inferred graph)."""
         return [self.graph_iri(name) for name in self.manifest.graphs if name != INFERRED]
 
-    def query(self, sparql: str, **options):
+    def query(self, sparql: str, **options: Any) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
         """Run SPARQL 1.1 over the union of all named graphs (unless options say otherwise)."""
         options.setdefault("use_default_graph_as_union", "default_graph" not in options)
         return self.store.query(sparql, **options)
+
+    def select(self, sparql: str, **options: Any) -> ox.QuerySolutions:
+        """Run a SELECT query (SPARQL 1.1 Query §16.1) as :meth:`query` does; its solutions."""
+        result = self.query(sparql, **options)
+        if not isinstance(result, ox.QuerySolutions):
+            raise TypeError("not a SELECT query")
+        return result
+
+    def construct(self, sparql: str, **options: Any) -> ox.QueryTriples:
+        """Run a CONSTRUCT or DESCRIBE query (SPARQL 1.1 Query §16.2, §16.4) as :meth:`query` does; its triples."""
+        result = self.query(sparql, **options)
+        if not isinstance(result, ox.QueryTriples):
+            raise TypeError("not a CONSTRUCT or DESCRIBE query")
+        return result
 
 
 def build(files: Sequence[Source] | None = None, progress: Progress = quiet) -> tuple[Manifest, bytes]:

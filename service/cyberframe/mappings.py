@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import pyoxigraph as ox
 from rdflib.namespace import DCTERMS, PROV, RDF, SKOS
@@ -312,7 +313,7 @@ class MappingTable:
         chosen = [r for r in self.records if wanted is None or r.mapping_set in wanted]
         return sorted(chosen, key=self.record_key)
 
-    def record_key(self, record: MappingRecord) -> tuple:
+    def record_key(self, record: MappingRecord) -> tuple[object, ...]:
         s, o = self.entities[record.subject], self.entities[record.object]
         return (self.sets[record.mapping_set].name, notation_key(s.notation), notation_key(o.notation), record.iri)
 
@@ -338,13 +339,14 @@ def _pick_scheme(standards: set[str], schemes: set[str]) -> str | None:
     if standards:
         return min(standards)
     frameworks = sorted(s for s in schemes if "/framework/" in s)
-    return (frameworks or sorted(schemes) or [None])[0]
+    ordered = frameworks or sorted(schemes)
+    return ordered[0] if ordered else None
 
 
 def load_mappings(kg: KnowledgeGraph) -> MappingTable:
     """Read every mapping record, mapping set, mapped element and scheme from *kg*."""
-    sets_raw: dict[str, dict] = {}
-    for row in kg.query(_SETS):
+    sets_raw: dict[str, dict[str, Any]] = {}
+    for row in kg.select(_SETS):
         iri = row["set"].value
         entry = sets_raw.setdefault(
             iri,
@@ -361,8 +363,8 @@ def load_mappings(kg: KnowledgeGraph) -> MappingTable:
     terms = _read_terms(kg.store)
     records = _read_records(kg.store, terms)
 
-    found: dict[str, dict] = {}
-    for row in kg.query(_ENTITIES, default_graph=kg.asserted_graphs()):
+    found: dict[str, dict[str, Any]] = {}
+    for row in kg.select(_ENTITIES, default_graph=kg.asserted_graphs()):
         iri = row["entity"].value
         entry = found.setdefault(
             iri,
@@ -390,7 +392,7 @@ def load_mappings(kg: KnowledgeGraph) -> MappingTable:
         raise ExportError(f"mapped elements without skos:notation: {', '.join(sorted(missing)[:5])}")
 
     schemes: dict[str, Scheme] = {}
-    for row in kg.query(_SCHEMES):
+    for row in kg.select(_SCHEMES):
         iri = row["x"].value
         old = schemes.get(iri)
         notation = _value(row["notation"]) or (old.notation if old else None) or iri.rsplit("/", 1)[-1]
@@ -478,6 +480,9 @@ def _read_records(store: ox.Store, terms: dict[str, Term]) -> list[MappingRecord
             rationale=vocabulary["rationale"],
             basis=vocabulary["basis"],
             change_type=vocabulary.get("change_type"),
-            **{name: tuple(sorted(values)) for name, values in multi.items()},
+            derivation=tuple(sorted(multi["derivation"])),
+            notes=tuple(sorted(multi["notes"])),
+            sources=tuple(sorted(multi["sources"])),
+            derived_from=tuple(sorted(multi["derived_from"])),
         )
     return list(records.values())

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 import yaml
@@ -258,8 +259,10 @@ class QueryCatalogue:
         if type_name not in self._values:
             kind = PARAMETER_TYPES[type_name]
             bound = {} if kind.value_class is None else {ox.Variable("class"): ox.NamedNode(kind.value_class)}
-            rows = self.kg.query(kind.values, substitutions=bound) if kind.values else []
-            self._values[type_name] = {row["value"].value.casefold(): row["value"].value for row in rows}
+            values = []
+            if kind.values:
+                values = [row["value"].value for row in self.kg.select(kind.values, substitutions=bound)]
+            self._values[type_name] = {value.casefold(): value for value in values}
         return self._values[type_name]
 
     def _entity(self, value: str) -> ox.NamedNode:
@@ -277,10 +280,11 @@ class QueryCatalogue:
             return node
         code = value.strip()
         code = "clause " + code[len("clause") :].strip() if code.lower().startswith("clause") else code
-        for row in self.kg.query(_ENTITY_BY_CODE, substitutions={ox.Variable("code"): ox.Literal(code)}):
-            return row["entity"]
-        for row in self.kg.query(_ENTITY_BY_CODE, substitutions={ox.Variable("code"): ox.Literal(code.upper())}):
-            return row["entity"]
+        for spelling in (code, code.upper()):
+            for row in self.kg.select(_ENTITY_BY_CODE, substitutions={ox.Variable("code"): ox.Literal(spelling)}):
+                entity = row["entity"]
+                if isinstance(entity, ox.NamedNode):
+                    return entity
         raise UnknownEntity(f"{value!r} names no entity (try a code such as DE.CM-1, 8.16 or 'clause 6.1.3')")
 
     def bind(self, query: NamedQuery, given: Mapping[str, str]) -> dict[ox.Variable, ox.NamedNode | ox.Literal]:
@@ -323,7 +327,16 @@ class QueryCatalogue:
             raise ParameterError(f"parameter {param.name!r} of {query.name} must be one of: {choices}; got {value!r}")
         raise UnknownEntity(f"{value!r} names no {kind.noun} in the graph")
 
-    def run(self, name: str, given: Mapping[str, str] | None = None, **options):
+    def select(self, name: str, given: Mapping[str, str] | None = None, **options: Any) -> ox.QuerySolutions:
+        """Run the named SELECT query *name* (see :meth:`run`); its solutions."""
+        result = self.run(name, given, **options)
+        if not isinstance(result, ox.QuerySolutions):
+            raise TypeError(f"{name} is not a SELECT query")
+        return result
+
+    def run(
+        self, name: str, given: Mapping[str, str] | None = None, **options: Any
+    ) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
         """Validate the parameters and run the named query over the union of graphs."""
         query = self.get(name)
         return self.kg.query(query.sparql, substitutions=self.bind(query, given or {}), **options)

@@ -8,6 +8,7 @@ list equal to the terms declared in ``ontology/cyberframe.ttl``.
 from __future__ import annotations
 
 import re
+from typing import TypeVar
 
 from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SH, SKOS, VOID, XSD, DefinedNamespace
@@ -111,6 +112,8 @@ PREFIXES: dict[str, str] = {
 }
 
 
+G = TypeVar("G", bound=Graph)
+
 _BY_LENGTH = sorted(PREFIXES.items(), key=lambda item: -len(item[1]))
 
 
@@ -122,7 +125,7 @@ def curie(iri: str) -> str | None:
     return None
 
 
-def bind_prefixes(graph: Graph) -> Graph:
+def bind_prefixes(graph: G) -> G:
     """Bind cyberframe's prefixes on *graph* (replacing rdflib's defaults) and return it."""
     for prefix, iri in PREFIXES.items():
         graph.bind(prefix, iri, override=True, replace=True)

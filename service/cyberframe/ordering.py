@@ -16,7 +16,7 @@ FUNCTION_ORDER = ("ID", "PR", "DE", "RS", "RC")
 _PARTS = re.compile(r"(\d+)")
 
 
-def notation_key(notation: str) -> tuple:
+def notation_key(notation: str) -> tuple[int, tuple[tuple[int, int, str], ...]]:
     """Sort key for a notation: function order first, then natural order (digits compare as numbers)."""
     head = notation.split(".", 1)[0]
     rank = FUNCTION_ORDER.index(head) if head in FUNCTION_ORDER else len(FUNCTION_ORDER)

@@ -302,3 +302,10 @@ def _remote_context(node: Any) -> str | None:
                     return str(value)
                 stack.append(value)
     return None
+
+
+def written(data: bytes | None) -> bytes:
+    """What a pyoxigraph serialiser returned, as bytes: it returns None only when it was given an output."""
+    if data is None:
+        raise RuntimeError("pyoxigraph returned no bytes")
+    return data

@@ -270,12 +270,14 @@ _ROWS = {row.name: row for row in rows()}
 def _check(row: Row, value: Any, origin: str) -> None:
     if value is None and row.default is None:
         return
-    numeric = row.kind in (int, float) and not isinstance(value, bool)
-    if not isinstance(value, row.kind) and not (row.kind is float and numeric and isinstance(value, int)):
+    numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if not isinstance(value, row.kind) and not (row.kind is float and isinstance(value, int) and numeric):
         raise SettingsError(f"{row.name} from {origin}: expected {row.kind.__name__}, got {value!r}")
-    if numeric and row.minimum is not None and value < row.minimum:
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return
+    if row.minimum is not None and value < row.minimum:
         raise SettingsError(f"{row.name} from {origin}: {value} is below the minimum {row.minimum:g}")
-    if numeric and row.maximum is not None and value > row.maximum:
+    if row.maximum is not None and value > row.maximum:
         raise SettingsError(f"{row.name} from {origin}: {value} is above the maximum {row.maximum:g}")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from .knowledge import KnowledgeGraph
 from .namespaces import CF
@@ -77,7 +78,7 @@ class Stats:
     def triples(self) -> int:
         return sum(self.graphs.values())
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "version": self.version,
             "ontology_version": self.ontology_version,
@@ -93,7 +94,7 @@ class Stats:
 
 
 def _counts(kg: KnowledgeGraph, sparql: str) -> dict[str, int]:
-    rows = kg.query(sparql, default_graph=kg.asserted_graphs())
+    rows = kg.select(sparql, default_graph=kg.asserted_graphs())
     return {row[0].value: int(row[1].value) for row in rows}
 
 

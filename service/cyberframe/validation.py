@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
@@ -243,7 +243,7 @@ def split_by_regime(shapes: Graph) -> tuple[Graph | None, Graph | None]:
     In each copy the targeted node shapes of the other regime are deactivated.
     A copy with no active targeted shape is None.
     """
-    targeted = set()
+    targeted: set[Node] = set()
     for predicate in (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.target):
         targeted.update(shapes.subjects(predicate, None))
     targeted.update(s for s in shapes.subjects(RDF.type, SH.NodeShape) if (s, RDF.type, RDFS.Class) in shapes)
@@ -371,20 +371,23 @@ def _run_engine(engine: str, data: ox.Store, shapes: Graph) -> Graph:
         "inference": "none",
         "do_owl_imports": False,
     }
+    run: Callable[..., tuple[bool, Any, str]]
     if engine == "turbo":
-        import pyshacl_turbo as shacl_engine
-        from pyshacl_turbo.errors import ReportableRuntimeError
+        import pyshacl_turbo
+        from pyshacl_turbo.errors import ReportableRuntimeError as TurboRefusal
 
-        refusals: tuple[type[Exception], ...] = (ReportableRuntimeError, shacl_engine.ValidationFailure, ValueError)
+        run = pyshacl_turbo.validate
+        refusals: tuple[type[Exception], ...] = (TurboRefusal, pyshacl_turbo.ValidationFailure, ValueError)
         data_graph: Any = data
     else:
-        import pyshacl as shacl_engine
+        import pyshacl
         from pyshacl.errors import ReportableRuntimeError
 
+        run = pyshacl.validate
         refusals = (ReportableRuntimeError,)
         data_graph = to_rdflib_graph(data)
     try:
-        _, report, _ = shacl_engine.validate(data_graph, **options)
+        _, report, _ = run(data_graph, **options)
     except refusals as exc:
         raise ShapesError(f"the shapes graph is not usable: {exc}") from exc
     if not isinstance(report, Graph):
@@ -424,7 +427,7 @@ def read_results(report: Graph) -> Iterator[ValidationResult]:
     for node in report.objects(None, SH.result):
         messages = list(report.objects(node, SH.resultMessage))
         english = [m for m in messages if getattr(m, "language", None) in (None, "en")]
-        message = str((english or messages or [""])[0])
+        message = str(english[0] if english else messages[0] if messages else "")
         path_node = report.value(node, SH.resultPath)
         value = report.value(node, SH.value)
         if isinstance(value, RdfLiteral) and value.datatype == XSD.string:
@@ -450,7 +453,12 @@ def parse_path(graph: Graph, node: Node) -> URIRef | Path:
         return InvPath(parse_path(graph, inverse))
     if (alternatives := graph.value(node, SH.alternativePath)) is not None:
         return AlternativePath(*(parse_path(graph, item) for item in Collection(graph, alternatives)))
-    for predicate, modifier in ((SH.zeroOrMorePath, "*"), (SH.oneOrMorePath, "+"), (SH.zeroOrOnePath, "?")):
+    modifiers: tuple[tuple[URIRef, Literal["*", "+", "?"]], ...] = (
+        (SH.zeroOrMorePath, "*"),
+        (SH.oneOrMorePath, "+"),
+        (SH.zeroOrOnePath, "?"),
+    )
+    for predicate, modifier in modifiers:
         if (inner := graph.value(node, predicate)) is not None:
             return MulPath(parse_path(graph, inner), modifier)
     raise ShapesError(f"not a SHACL property path: {node!r}")
@@ -587,7 +595,8 @@ def _labels(store: ox.Store, results: Iterable[ValidationResult]) -> dict[Node, 
             ),
             None,
         )
-        notation = next((q.object.value for q in store.quads_for_pattern(subject, _NOTATION, None)), None)
+        notations = store.quads_for_pattern(subject, _NOTATION, None)
+        notation = next((q.object.value for q in notations if isinstance(q.object, ox.Literal)), None)
         parts = [p for p in (notation, label) if p]
         if notation and label and label.startswith(notation):
             parts = [label]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 
 import click
 
@@ -12,13 +13,13 @@ def progress(message: str) -> None:
     click.echo(f"[{time.strftime('%H:%M:%S')}] {message}", err=True)
 
 
-def table(headers: list[str], rows: list[list[object]]) -> str:
+def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     """A plain text table, numbers right-aligned, for people in a terminal."""
     cells = [[str(c) for c in row] for row in rows]
     widths = [max(len(h), *(len(r[i]) for r in cells)) if cells else len(h) for i, h in enumerate(headers)]
     numeric = [all(isinstance(row[i], int) for row in rows) and rows for i in range(len(headers))]
 
-    def line(values: list[str]) -> str:
+    def line(values: Sequence[str]) -> str:
         return "  ".join(
             v.rjust(w) if numeric[i] else v.ljust(w) for i, (v, w) in enumerate(zip(values, widths, strict=True))
         ).rstrip()

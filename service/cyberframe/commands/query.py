@@ -41,11 +41,11 @@ def _emit(result, fmt: str) -> None:
         return
     if isinstance(result, ox.QueryTriples):
         from ..namespaces import PREFIXES
+        from ..rdfio import written
 
         rdf_format = getattr(ox.RdfFormat, _GRAPH_FORMATS[fmt])
         prefixes = PREFIXES if rdf_format in (ox.RdfFormat.TURTLE,) else None
-        data = ox.serialize(result, format=rdf_format, prefixes=prefixes)
-        sys.stdout.buffer.write(data if isinstance(data, bytes) else data.encode())
+        sys.stdout.buffer.write(written(ox.serialize(result, format=rdf_format, prefixes=prefixes)))
         return
     if fmt == "table":
         variables = [v.value for v in result.variables]
@@ -91,6 +91,7 @@ def query(name: str | None, params: tuple[str, ...], list_queries: bool, sparql,
             admit(text)  # the same read-only, offline gate as the HTTP endpoint
             result = kg.query(text)
         else:
+            assert name is not None
             result = QueryCatalogue(kg).run(name, _parse_params(params))
     except (NamedQueryError, ProtocolError) as exc:
         raise click.UsageError(exc.message if isinstance(exc, ProtocolError) else str(exc)) from exc

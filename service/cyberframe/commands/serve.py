@@ -111,7 +111,7 @@ def serve(graphs: tuple[str, ...], print_settings: bool, **given: object) -> Non
     settings = Settings(**{row.name: value for row, value, _ in explained})
     extra = [_graph_pair(value) for value in graphs]
     _configure_logging(quiet=not settings.access_log)
-    from waitress import create_server
+    from waitress.server import create_server
 
     from ..knowledge import open_knowledge_graph
     from ..service import create_app

@@ -21,6 +21,7 @@ from ..errors import ExportError
 from ..knowledge import KnowledgeGraph
 from ..namespaces import bind_prefixes
 from ..progress import Progress, quiet
+from ..rdfio import written
 
 if TYPE_CHECKING:
     from rdflib import Graph
@@ -34,7 +35,7 @@ def ontology_graph(kg: KnowledgeGraph) -> Graph:
     from rdflib import Graph
 
     triples = [q.triple for q in kg.store.quads_for_pattern(None, None, None, kg.graph_iri("ontology"))]
-    data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+    data = written(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES))
     return bind_prefixes(Graph()).parse(data=data.decode("utf-8"), format="nt")
 
 

@@ -18,6 +18,7 @@ from ..errors import ExportError
 from ..knowledge import INFERRED, KnowledgeGraph
 from ..namespaces import PREFIXES
 from ..progress import Progress, quiet
+from ..rdfio import written
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,7 @@ def select_quads(kg: KnowledgeGraph, graph: str | None = None, inferred: bool | 
     quads: list[ox.Quad] = []
     for name in graph_names(kg, graph, inferred):
         quads.extend(kg.store.quads_for_pattern(None, None, None, kg.graph_iri(name)))
-    quads.sort(key=lambda q: (q.graph_name.value, _term_key(q.subject), q.predicate.value, _term_key(q.object)))
+    quads.sort(key=lambda q: (str(q.graph_name), _term_key(q.subject), q.predicate.value, _term_key(q.object)))
     return quads
 
 
@@ -109,5 +110,6 @@ def export_rdf(
 
         return serialize(quads, progress=progress)
     prefixes = PREFIXES if syntax.name in ("ttl", "trig", "rdfxml") else None
-    data = ox.serialize(quads if syntax.dataset else union_triples(quads), format=syntax.format, prefixes=prefixes)
-    return data
+    return written(
+        ox.serialize(quads if syntax.dataset else union_triples(quads), format=syntax.format, prefixes=prefixes)
+    )

@@ -205,15 +205,19 @@ def expand(statements: Iterable[ox.Quad | ox.Triple]) -> list[dict[str, Any]]:
         name = st.graph_name if isinstance(st, ox.Quad) else None
         key = None if name is None or isinstance(name, ox.DefaultGraph) else _node_id(name)
         nodes = graphs.setdefault(key, {})
-        subject = _node_id(st.subject)
-        node = nodes.setdefault(subject, {"@id": subject})
-        if st.predicate.value == _RDF_TYPE and not isinstance(st.object, ox.Literal):
-            node.setdefault("@type", []).append(_node_id(st.object))
+        subject, obj = st.subject, st.object
+        if isinstance(subject, ox.Triple) or isinstance(obj, ox.Triple):
+            raise ValueError("RDF-star quoted triples have no JSON-LD 1.1 form")
+        node = nodes.setdefault(_node_id(subject), {"@id": _node_id(subject)})
+        if st.predicate.value == _RDF_TYPE and not isinstance(obj, ox.Literal):
+            node.setdefault("@type", []).append(_node_id(obj))
         else:
-            node.setdefault(st.predicate.value, []).append(_object(st.object))
+            node.setdefault(st.predicate.value, []).append(_object(obj))
     default = graphs.pop(None, {})
-    for key, nodes in graphs.items():
-        holder = default.setdefault(key, {"@id": key})
+    for graph_key, nodes in graphs.items():
+        if graph_key is None:
+            continue
+        holder = default.setdefault(graph_key, {"@id": graph_key})
         holder["@graph"] = list(nodes.values())
     return list(default.values())
 
@@ -336,7 +340,7 @@ def framework_tree(kg: KnowledgeGraph, *, embed_context: bool = True) -> dict[st
     -> the controls, clauses and standards each subcategory references, in reading order."""
     from pyld import jsonld
 
-    triples = list(kg.query(_TREE_QUERY))
+    triples = list(kg.construct(_TREE_QUERY))
     framed = jsonld.frame(expand(triples), tree_frame(), pyld_options(omitGraph=True))
     _sort_tree(framed)
     if not embed_context:

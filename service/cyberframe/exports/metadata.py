@@ -42,7 +42,7 @@ class DatasetInfo:
 
 def dataset_info(kg: KnowledgeGraph) -> DatasetInfo:
     """Read the ontology header of *kg* and its manifest."""
-    rows = list(kg.query(_ONTOLOGY, default_graph=[kg.graph_iri("ontology")]))
+    rows = list(kg.select(_ONTOLOGY, default_graph=[kg.graph_iri("ontology")]))
     row = rows[0] if rows else None
 
     def get(name: str) -> str | None:

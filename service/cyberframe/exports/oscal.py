@@ -198,9 +198,9 @@ def framework_catalog(kg: KnowledgeGraph) -> dict[str, Any]:
     """The TS 27103 framework as an OSCAL catalog document (``{"catalog": ...}``)."""
     info = dataset_info(kg)
     graphs = kg.asserted_graphs()
-    header = next(iter(kg.query(_FRAMEWORK_HEADER)), None)
+    header = next(iter(kg.select(_FRAMEWORK_HEADER)), None)
     nodes: dict[str, dict[str, Any]] = {}
-    for row in kg.query(_FRAMEWORK, default_graph=graphs):
+    for row in kg.select(_FRAMEWORK, default_graph=graphs):
         nodes[row["x"].value] = {
             "kind": row["class"].value.removeprefix(CF_NS),
             "notation": row["notation"].value,
@@ -210,11 +210,11 @@ def framework_catalog(kg: KnowledgeGraph) -> dict[str, Any]:
         }
     standards = {
         row["s"].value: (row["notation"].value, row["title"].value if row["title"] else None)
-        for row in kg.query(_STANDARDS)
+        for row in kg.select(_STANDARDS)
     }
     references: dict[str, list[tuple]] = defaultdict(list)
     cited: set[str] = set()
-    for row in kg.query(_REFERENCES, default_graph=graphs):
+    for row in kg.select(_REFERENCES, default_graph=graphs):
         kind = row["class"].value.removeprefix(CF_NS)
         target = row["r"].value
         standard = row["standard"].value if row["standard"] is not None else None
@@ -293,7 +293,7 @@ def iso27002_catalog(kg: KnowledgeGraph) -> dict[str, Any]:
     info = dataset_info(kg)
     graphs = kg.asserted_graphs()
     controls: dict[str, dict[str, Any]] = {}
-    for row in kg.query(_CONTROLS, default_graph=graphs):
+    for row in kg.select(_CONTROLS, default_graph=graphs):
         controls[row["c"].value] = {
             "notation": row["notation"].value,
             "label": row["label"].value,
@@ -302,10 +302,10 @@ def iso27002_catalog(kg: KnowledgeGraph) -> dict[str, Any]:
             "new": row["new"] is not None and row["new"].value == "true",
         }
     attributes: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for row in kg.query(_ATTRIBUTES, default_graph=graphs):
+    for row in kg.select(_ATTRIBUTES, default_graph=graphs):
         attributes[row["c"].value].append((row["property"].value.removeprefix(CF_NS), row["value"].value))
     predecessors: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for row in kg.query(_PREDECESSORS, default_graph=graphs):
+    for row in kg.select(_PREDECESSORS, default_graph=graphs):
         predecessors[row["c"].value].append((row["old"].value, row["notation"].value))
 
     def control(iri: str, c: dict) -> dict[str, Any]:

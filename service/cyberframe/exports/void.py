@@ -98,25 +98,25 @@ def void_graph(kg: KnowledgeGraph, service_url: str | None = None) -> Graph:
         g.add((d, VOID.uriLookupEndpoint, URIRef(root + "/id/")))
 
     g.add((d, VOID.triples, Literal(kg.manifest.triples)))
-    totals = next(iter(kg.query(_TOTALS)))
+    totals = next(iter(kg.select(_TOTALS)))
     g.add((d, VOID.distinctSubjects, Literal(int(totals["subjects"].value))))
     g.add((d, VOID.properties, Literal(int(totals["properties"].value))))
     g.add((d, VOID.distinctObjects, Literal(int(totals["objects"].value))))
-    g.add((d, VOID.entities, Literal(int(next(iter(kg.query(_ENTITIES)))["n"].value))))
-    classes = sorted((row["class"].value, int(row["n"].value)) for row in kg.query(_CLASSES))
+    g.add((d, VOID.entities, Literal(int(next(iter(kg.select(_ENTITIES)))["n"].value))))
+    classes = sorted((row["class"].value, int(row["n"].value)) for row in kg.select(_CLASSES))
     g.add((d, VOID.classes, Literal(len(classes))))
     for cls, n in classes:
         part = URIRef(f"{BASE}void#class-{_local(cls)}")
         g.add((d, VOID.classPartition, part))
         g.add((part, VOID["class"], URIRef(cls)))
         g.add((part, VOID.entities, Literal(n)))
-    for prop, n in sorted((row["p"].value, int(row["n"].value)) for row in kg.query(_PROPERTIES)):
+    for prop, n in sorted((row["p"].value, int(row["n"].value)) for row in kg.select(_PROPERTIES)):
         part = URIRef(f"{BASE}void#property-{_local(prop)}")
         g.add((d, VOID.propertyPartition, part))
         g.add((part, VOID.property, URIRef(prop)))
         g.add((part, VOID.triples, Literal(n)))
 
-    subjects = {row["g"].value: int(row["subjects"].value) for row in kg.query(_GRAPHS)}
+    subjects = {row["g"].value: int(row["subjects"].value) for row in kg.select(_GRAPHS)}
     files = {source.name: source.relative for source in sources()}
     for name, triples in sorted(kg.manifest.graphs.items()):
         subset = GRAPH[name]

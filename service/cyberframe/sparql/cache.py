@@ -137,7 +137,7 @@ class AnswerCache:
                 self._flights.pop(key, None)
             flight.done.set()
 
-    def status(self) -> dict:
+    def status(self) -> dict[str, int]:
         with self._lock:
             return {
                 "entries": len(self._entries),

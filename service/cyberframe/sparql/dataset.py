@@ -22,7 +22,7 @@ import pyoxigraph as ox
 
 from ..knowledge import KnowledgeGraph
 from ..namespaces import GRAPH
-from ..rdfio import RdfInputError, guess_format, parse_rdf
+from ..rdfio import RdfInputError, guess_format, parse_rdf, written
 
 #: Extra graphs are the operator's own files: far larger than an upload may be, but still bounded.
 EXTRA_GRAPH_MAX_BYTES = 1 << 30
@@ -60,7 +60,7 @@ class ServedDataset:
 
     def nquads(self) -> bytes:
         """The whole dataset as N-Quads, for the query workers."""
-        return self.store.dump(format=ox.RdfFormat.N_QUADS)
+        return written(self.store.dump(format=ox.RdfFormat.N_QUADS))
 
 
 def _check_iri(iri: str, taken: set[str]) -> ox.NamedNode:
@@ -110,6 +110,7 @@ def load_graph_file(store: ox.Store, iri: str, path: Path, taken: set[str]) -> E
 
 def _count_default_graph(store: ox.Store) -> int:
     rows = store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", use_default_graph_as_union=True)
+    assert isinstance(rows, ox.QuerySolutions)
     return int(next(iter(rows))[0].value)
 
 
@@ -121,7 +122,9 @@ def _parse_built_at(text: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def serve_dataset(kg: KnowledgeGraph, extra_graphs: Mapping[str, str | Path] | Iterable[tuple[str, str | Path]] = ()):
+def serve_dataset(
+    kg: KnowledgeGraph, extra_graphs: Mapping[str, str | Path] | Iterable[tuple[str, str | Path]] = ()
+) -> ServedDataset:
     """The dataset to serve: *kg* alone, or a copy of it with the *extra_graphs* (IRI -> file) added."""
     pairs = list(extra_graphs.items()) if isinstance(extra_graphs, Mapping) else list(extra_graphs)
     store = kg.store

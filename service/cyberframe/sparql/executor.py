@@ -34,6 +34,7 @@ import threading
 import time
 from dataclasses import asdict, dataclass
 from multiprocessing.connection import Connection
+from typing import Any
 
 from .worker import Job, Outcome, WorkerSettings
 
@@ -42,6 +43,10 @@ log = logging.getLogger("cyberframe.executor")
 START_TIMEOUT = 60.0
 # Not ``-m cyberframe.sparql.worker``: its classes would then pickle as ``__main__.Outcome``.
 WORKER_MAIN = "from cyberframe.sparql.worker import main; main()"
+
+
+#: A started worker process and the parent's end of its socket.
+Launched = tuple["subprocess.Popen[bytes]", Connection]
 
 
 class QueryTimeout(Exception):
@@ -58,7 +63,7 @@ class WorkerLost(Exception):
 
 @dataclass(eq=False)
 class _Worker:
-    process: subprocess.Popen
+    process: subprocess.Popen[bytes]
     conn: Connection
     pid: int = 0
     network_isolated: bool = False
@@ -98,7 +103,7 @@ class QueryExecutor:
         self._closed = False
         self._counters = _Counters()
         self._isolated: bool | None = None
-        self._launches: queue.Queue | None = None
+        self._launches: queue.Queue[queue.Queue[Launched | BaseException] | None] | None = None
         self._starting = 0
         self._failed_starts = 0
 
@@ -144,7 +149,7 @@ class QueryExecutor:
             with contextlib.suppress(OSError):
                 worker.conn.close()
 
-    def status(self) -> dict:
+    def status(self) -> dict[str, Any]:
         """Figures for ``/health``: workers alive, busy and waiting, restarts, isolation."""
         with self._lock:
             c = self._counters
@@ -163,6 +168,10 @@ class QueryExecutor:
                 "processes_started": c.started,
                 "network_isolated": self._isolated,
             }
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
 
     @property
     def ready(self) -> bool:
@@ -188,24 +197,25 @@ class QueryExecutor:
         deadline = time.monotonic() + timeout
         self.start(wait=False)
         worker = self._acquire(deadline)
+        killed = False
         try:
             worker.conn.send(job)
             remaining = deadline - time.monotonic()
             if not worker.conn.poll(max(0.0, remaining)):
+                killed = True
                 self._kill(worker, timed_out=True)
-                worker = None
                 raise QueryTimeout(f"the query ran for more than {timeout:g} s and was stopped")
-            outcome = worker.conn.recv()
+            outcome: Outcome = worker.conn.recv()
         except (EOFError, OSError) as exc:
+            killed = True
             self._kill(worker, timed_out=False)
-            worker = None
             raise WorkerLost(
                 "the query worker stopped while running the query (it ran out of its memory limit or crashed)"
             ) from exc
         finally:
             with self._lock:
                 self._busy -= 1
-            if worker is not None:
+            if not killed:
                 worker.jobs += 1
                 self._idle.put(worker)
         with self._lock:
@@ -287,7 +297,7 @@ class QueryExecutor:
                 delay = min(delay * 2, 10.0)
                 continue
             with self._lock:
-                if self._closed:
+                if self.closed:  # closed while this worker was starting
                     worker.process.kill()
                     return
                 self._workers.add(worker)
@@ -316,7 +326,7 @@ class QueryExecutor:
             except BaseException as exc:
                 reply.put(exc)
 
-    def _launch(self) -> tuple[subprocess.Popen, Connection]:
+    def _launch(self) -> tuple[subprocess.Popen[bytes], Connection]:
         parent, child = socket.socketpair()
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
         try:
@@ -338,7 +348,7 @@ class QueryExecutor:
         launches = self._launches
         if launches is None:
             raise RuntimeError("the query executor is not started")
-        reply: queue.Queue = queue.Queue()
+        reply: queue.Queue[Launched | BaseException] = queue.Queue()
         launches.put(reply)
         launched = reply.get(timeout=START_TIMEOUT)
         if isinstance(launched, BaseException):
@@ -360,7 +370,7 @@ class QueryExecutor:
         return _Worker(process, parent, pid=info["pid"], network_isolated=info["network_isolated"])
 
 
-def _wait(process: subprocess.Popen, timeout: float) -> bool:
+def _wait(process: subprocess.Popen[bytes], timeout: float) -> bool:
     """Wait up to *timeout* seconds for *process* to end; True if it has."""
     try:
         process.wait(timeout)

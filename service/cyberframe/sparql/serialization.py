@@ -12,11 +12,13 @@ client asked for. Truncation is reported to the caller, never hidden.
 from __future__ import annotations
 
 import io
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import pyoxigraph as ox
 
 from ..namespaces import PREFIXES
+from ..rdfio import written
 
 RESULT_FORMATS: dict[str, ox.QueryResultsFormat] = {
     "json": ox.QueryResultsFormat.JSON,
@@ -49,7 +51,7 @@ class _LineCappedBuffer(io.RawIOBase):
     def writable(self) -> bool:
         return True
 
-    def write(self, chunk) -> int:  # type: ignore[override]
+    def write(self, chunk: bytes) -> int:  # type: ignore[override]
         self.data += chunk
         self.lines += chunk.count(b"\n")
         if self.lines > self.limit:
@@ -75,10 +77,12 @@ class Serialized:
     truncated: bool
 
 
-def _capped(result, fmt, limit: int) -> tuple[bytes, bool]:
+def _capped(
+    result: ox.QuerySolutions | ox.QueryTriples, fmt: ox.QueryResultsFormat | ox.RdfFormat, limit: int
+) -> tuple[bytes, bool]:
     buffer = _LineCappedBuffer(limit)
     try:
-        result.serialize(buffer, format=fmt)
+        result.serialize(buffer, format=fmt)  # type: ignore[arg-type]  # pyoxigraph writes to any raw binary IO
     except _Full:
         return buffer.first_lines(), True
     return bytes(buffer.data), False
@@ -91,22 +95,23 @@ def write_solutions(solutions: ox.QuerySolutions, key: str, max_rows: int) -> Se
     if key == "tsv":
         return Serialized(tsv, count, truncated)
     reparsed = ox.parse_query_results(tsv, ox.QueryResultsFormat.TSV)
-    return Serialized(reparsed.serialize(format=RESULT_FORMATS[key]), count, truncated)
+    assert isinstance(reparsed, ox.QuerySolutions)
+    return Serialized(written(reparsed.serialize(format=RESULT_FORMATS[key])), count, truncated)
 
 
 def write_boolean(answer: ox.QueryBoolean, key: str) -> Serialized:
     """An ASK result (SPARQL 1.1 Query Results JSON §3.2.2, XML §2.3.2)."""
-    return Serialized(answer.serialize(format=RESULT_FORMATS[key]), 1, False)
+    return Serialized(written(answer.serialize(format=RESULT_FORMATS[key])), 1, False)
 
 
-def write_triples(triples, key: str, max_triples: int) -> Serialized:
+def write_triples(triples: ox.QueryTriples | Iterable[ox.Triple], key: str, max_triples: int) -> Serialized:
     """CONSTRUCT/DESCRIBE results in Turtle, JSON-LD, N-Triples or RDF/XML, at most *max_triples*."""
     if isinstance(triples, ox.QueryTriples):
         ntriples, truncated = _capped(triples, ox.RdfFormat.N_TRIPLES, max_triples)
     else:
         buffer = _LineCappedBuffer(max_triples)
         try:
-            ox.serialize(triples, buffer, ox.RdfFormat.N_TRIPLES)
+            ox.serialize(triples, buffer, ox.RdfFormat.N_TRIPLES)  # type: ignore[arg-type]  # any raw binary IO
             ntriples, truncated = bytes(buffer.data), False
         except _Full:
             ntriples, truncated = buffer.first_lines(), True
@@ -124,4 +129,4 @@ def graph_bytes(ntriples: bytes, key: str) -> bytes:
         from ..exports.jsonld import serialize
 
         return serialize(triples)
-    return ox.serialize(triples, format=GRAPH_FORMATS[key], prefixes=DOCUMENT_PREFIXES)
+    return written(ox.serialize(triples, format=GRAPH_FORMATS[key], prefixes=DOCUMENT_PREFIXES))

@@ -28,6 +28,7 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -99,7 +100,7 @@ class Outcome:
     message: str = ""
     line: int | None = None
     column: int | None = None
-    extra: dict = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,7 @@ class WorkerSettings:
     """Bytes of address space (RLIMIT_AS), None for no limit."""
 
 
-def _dataset_options(job: Job) -> dict:
+def _dataset_options(job: Job) -> dict[str, Any]:
     if job.default_graphs is not None or job.named_graphs is not None:
         # Protocol §2.1.4: the protocol dataset replaces FROM / FROM NAMED; what is not given is empty.
         return {
@@ -140,7 +141,7 @@ def syntax_outcome(exc: SyntaxError, query: str) -> Outcome:
     return Outcome("syntax", message=message, line=line, column=column)
 
 
-def _substitutions(job: Job) -> dict:
+def _substitutions(job: Job) -> dict[str, Any]:
     if not job.substitutions:
         return {}
     terms = {
@@ -166,9 +167,9 @@ def execute(store: ox.Store, job: Job) -> Outcome:
         return Outcome("not-acceptable", kind=kind)
     try:
         written: Serialized
-        if kind == "boolean":
+        if isinstance(result, ox.QueryBoolean):
             written = write_boolean(result, key)
-        elif kind == "solutions":
+        elif isinstance(result, ox.QuerySolutions):
             written = write_solutions(result, key, job.max_rows)
         else:
             written = write_triples(result, key, job.max_rows)

@@ -19,6 +19,7 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, request
 
 from ...errors import ProtocolError
+from ...rdfio import written
 from ...sparql.admission import admit
 from ...sparql.cache import Answer
 from ...sparql.description import describe
@@ -138,7 +139,7 @@ def _describe(format_param: tuple[str, ...]) -> Response:
 
     def make() -> Answer:
         triples = describe(current.engine.dataset, request.base_url)
-        ntriples = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+        ntriples = written(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES))
         return Answer(200, graph_bytes(ntriples, fmt.key), fmt.content_type)
 
     return respond(("description", request.base_url, fmt.key), make, wait=5.0)

@@ -14,6 +14,7 @@ sent for Turtle, JSON-LD, N-Triples and RDF/XML.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
@@ -119,7 +120,7 @@ class Value:
 class Statements:
     """The values of one property, in one direction."""
 
-    property: str
+    predicate: str
     label: str
     values: list[Value]
     total: int
@@ -217,11 +218,13 @@ def _literal_values(store: ox.Store, node: ox.NamedNode, predicate: str) -> list
 
 
 def _group(
-    index: GraphIndex, quads: list[ox.Quad], *, incoming: bool, property_label
+    index: GraphIndex, quads: list[ox.Quad], *, incoming: bool, property_label: Callable[[str], str]
 ) -> tuple[list[Statements], dict[str, list[Value]]]:
     by_property: dict[str, dict[str, Value]] = defaultdict(dict)
     for quad in quads:
         term = quad.subject if incoming else quad.object
+        if isinstance(term, ox.Triple):
+            continue  # RDF-star quoted triples: none in cyberframe's data, and no page form for them
         inferred = quad.graph_name == index.inferred_graph
         key = str(term)
         existing = by_property[quad.predicate.value].get(key)
@@ -236,7 +239,7 @@ def _group(
             continue
         values.sort(key=lambda v: index.sort_key(v.iri) if v.iri else (2, (), v.text))
         groups.append(Statements(predicate, property_label(predicate), values[:MAX_VALUES], len(values)))
-    groups.sort(key=lambda g: (g.label.casefold(), g.property))
+    groups.sort(key=lambda g: (g.label.casefold(), g.predicate))
     return groups, everything
 
 
@@ -262,9 +265,7 @@ def describe_entity(index: GraphIndex, iri: str, property_label) -> EntityView:
     while current is not None and current not in trail and len(trail) < 8:
         trail.insert(0, current)
         here = ox.NamedNode(current)
-        above = [q.object.value for q in store.quads_for_pattern(here, ox.NamedNode(str(SKOS.broader)), None)]
-        if not above:
-            above = [q.object.value for q in store.quads_for_pattern(here, ox.NamedNode(str(CF.inStandard)), None)]
+        above = _iris_of(store, here, SKOS.broader) or _iris_of(store, here, CF.inStandard)
         current = sorted(above)[0] if above else None
 
     facets = []
@@ -299,7 +300,7 @@ def describe_entity(index: GraphIndex, iri: str, property_label) -> EntityView:
         mappings_to=_record_groups(index.records_by_object.get(iri, []), "to"),
         outgoing=[g for g in outgoing if not _repeats_header(g, index.name(iri).label)],
         incoming=[
-            g for g in incoming if g.property not in (str(CF.inStandard), str(SKOS.inScheme), str(CF.inMappingSet))
+            g for g in incoming if g.predicate not in (str(CF.inStandard), str(SKOS.inScheme), str(CF.inMappingSet))
         ]
         if members
         else incoming,
@@ -308,11 +309,20 @@ def describe_entity(index: GraphIndex, iri: str, property_label) -> EntityView:
     )
 
 
+def _iris_of(store: ox.Store, subject: ox.NamedNode, predicate: str) -> list[str]:
+    """The IRIs *subject* links to with *predicate*."""
+    return [
+        q.object.value
+        for q in store.quads_for_pattern(subject, ox.NamedNode(str(predicate)), None)
+        if isinstance(q.object, ox.NamedNode)
+    ]
+
+
 def _repeats_header(group: Statements, label: str | None) -> bool:
     """True for statements the header shows already: the description, an ``rdfs:label`` equal to the label."""
-    if group.property == str(DCTERMS.description):
+    if group.predicate == str(DCTERMS.description):
         return True
-    return group.property == str(RDFS.label) and all(v.text == label for v in group.values)
+    return group.predicate == str(RDFS.label) and all(v.text == label for v in group.values)
 
 
 def _facet_value(index: GraphIndex, param: str, value: str) -> str:
@@ -334,5 +344,5 @@ def _record_groups(records: list[MappingRecord], direction: str) -> list[RecordG
 
 def entity_triples(index: GraphIndex, iri: str, describe_query: str) -> list[ox.Triple]:
     """The RDF description of *iri*: the ``entity`` named query (statements both ways, neighbours' names)."""
-    result = index.kg.query(describe_query, substitutions={ox.Variable("entity"): ox.NamedNode(iri)})
+    result = index.kg.construct(describe_query, substitutions={ox.Variable("entity"): ox.NamedNode(iri)})
     return sorted(set(result), key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))

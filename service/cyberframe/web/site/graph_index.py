@@ -161,9 +161,10 @@ class GraphIndex:
             self.records[record.iri] = record
             self.records_by_subject[record.subject].append(record)
             self.records_by_object[record.object].append(record)
-        for table, end in ((self.records_by_subject, "object"), (self.records_by_object, "subject")):
-            for records in table.values():
-                records.sort(key=lambda r, end=end: (set_rank(r.mapping_set), self.sort_key(getattr(r, end))))
+        for records in self.records_by_subject.values():
+            records.sort(key=lambda r: (set_rank(r.mapping_set), self.sort_key(r.object)))
+        for records in self.records_by_object.values():
+            records.sort(key=lambda r: (set_rank(r.mapping_set), self.sort_key(r.subject)))
 
     def _read_tree(self) -> None:
         nodes: dict[str, TreeNode] = {}
@@ -176,7 +177,7 @@ class GraphIndex:
             return nodes[iri]
 
         links: set[tuple[str, str]] = set()
-        for row in self.kg.query(page_query("framework-tree")):
+        for row in self.kg.select(page_query("framework-tree")):
             function = node(row["function"])
             if row["category"] is not None:
                 category = node(row["category"])

@@ -104,7 +104,7 @@ class ReferenceCell:
 
 def reference_cells(index: GraphIndex) -> list[ReferenceCell]:
     """Every subcategory -> control mapping record with its function, category and the control's theme."""
-    rows = index.kg.query(page_query("reference-cells"))
+    rows = index.kg.select(page_query("reference-cells"))
     cells = {
         ReferenceCell(
             *(row[name].value for name in ("record", "function", "category", "subcategory", "control", "theme"))

@@ -24,10 +24,12 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from markupsafe import Markup
 from rdflib.namespace import RDF
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from ...exports import jsonld
 from ...exports.docs import shipped_ontology_html
 from ...namespaces import CF, CFSH, PREFIXES
+from ...rdfio import written
 from ...resources import ontology_path, shapes_path
 from ...sparql.cache import Answer
 from ...sparql.formats import HTML, JSONLD, NTRIPLES, RDFXML, TURTLE, Format
@@ -63,7 +65,7 @@ def _rdf_body(triples: list[ox.Triple], fmt: Format) -> bytes:
     if fmt.key == "jsonld":
         return jsonld.serialize(triples)
     prefixes = PREFIXES if fmt.key in ("turtle", "rdfxml") else None
-    return ox.serialize(triples, format=RDF_FORMATS[fmt.key], prefixes=prefixes)
+    return written(ox.serialize(triples, format=RDF_FORMATS[fmt.key], prefixes=prefixes))
 
 
 def _alternates(path: str) -> str:
@@ -81,7 +83,7 @@ def _with_links(response: Response, path: str) -> Response:
 
 
 @bp.route("/id/<path:key>", methods=["GET"])
-def entity(key: str) -> Response:
+def entity(key: str) -> WerkzeugResponse:
     """One resource: HTML or RDF by content negotiation; a helpful 404 for an IRI that names nothing."""
     current = site()
     iri = current.public_base + "id/" + key
@@ -118,7 +120,7 @@ def _entity_page(iri: str) -> Answer:
 
 
 @bp.route("/resolve", methods=["GET"])
-def resolve() -> Response:
+def resolve() -> WerkzeugResponse:
     """``/resolve?iri=https://w3id.org/cyberframe/id/...``: 303 See Other to the page of that IRI (RFC 9110 §15.4.4)."""
     iri = request.args.get("iri", "").strip()
     base = site().public_base
@@ -131,7 +133,7 @@ def resolve() -> Response:
 
 
 @bp.route("/cyberframe/<path:rest>", methods=["GET"])
-def unprefixed(rest: str) -> Response:
+def unprefixed(rest: str) -> WerkzeugResponse:
     """A proxy that forwards w3id.org's ``/cyberframe/...`` paths unchanged: 301 to the path without the prefix."""
     target = "/" + rest
     if not site().route_exists(target):
@@ -264,7 +266,7 @@ def _shape_nodes() -> list[ShapeNode]:
         if isinstance(term, ox.BlankNode):
             facts = {q.predicate.value: q.object for q in by_subject.get(str(term), [])}
             if RDF_FIRST in facts:
-                items = []
+                items: list[ShapeValue] = []
                 while isinstance(term, ox.BlankNode) and len(items) < 50:
                     facts = {q.predicate.value: q.object for q in by_subject.get(str(term), [])}
                     if RDF_FIRST not in facts:

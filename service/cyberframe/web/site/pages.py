@@ -16,6 +16,7 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, redirect, request, url_for
 from markupsafe import Markup, escape
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from ...errors import ExportError
 from ...exports import FORMATS, export
@@ -95,7 +96,7 @@ class Hit:
 
 
 @bp.route("/search", methods=["GET"])
-def search() -> Response:
+def search() -> WerkzeugResponse:
     """``/search?q=...``: the ``search`` named query over labels, definitions and notations."""
     choose((HTML,))
     text = request.args.get("q", "").strip()
@@ -110,7 +111,7 @@ def _search(text: str) -> Answer:
     if not text:
         return html_answer("search.html", q="", hits=[], error=None, kinds=[])
     try:
-        rows = site().catalogue.run("search", {"text": text})
+        rows = site().catalogue.select("search", {"text": text})
     except NamedQueryError as exc:
         return html_answer("search.html", status=400, q=text, hits=[], error=str(exc), kinds=[])
     hits: list[Hit] = []
@@ -174,7 +175,7 @@ def _controls(given: dict[str, str]) -> Answer:
     index = current.index
     params = {p: v for p, v in given.items() if v}
     try:
-        rows = list(current.catalogue.run("controls-by-attributes", params))
+        rows = list(current.catalogue.select("controls-by-attributes", params))
     except (ParameterError, UnknownEntity) as exc:
         return html_answer("controls.html", status=400, error=str(exc), rows=[], facets=[], params=params)
     results = [{name: (row[name].value if row[name] is not None else "") for name in _CONTROL_COLUMNS} for row in rows]
@@ -215,7 +216,8 @@ def toggle(params: dict[str, str], param: str, value: str) -> str:
         changed.pop(param)
     else:
         changed[param] = value
-    return url_for("pages.controls", **dict(sorted(changed.items())))
+    values: dict[str, Any] = dict(sorted(changed.items()))
+    return url_for("pages.controls", **values)
 
 
 # --- the named queries ---------------------------------------------------------------------------
