@@ -17,9 +17,11 @@ import pytest
 from pyld import jsonld as pyld
 from pyld.jsonld import JsonLdError
 
-from cyberframe.exports import ExportError, jsonld
+from cyberframe.errors import ExportError
+from cyberframe.exports import jsonld
 from cyberframe.exports.dumps import RDF_SYNTAXES, export_rdf, select_quads, union_triples
 from cyberframe.namespaces import CF, PREFIXES
+from cyberframe.resources import internal_query
 
 NQUADS = ox.RdfFormat.N_QUADS
 
@@ -221,7 +223,7 @@ def test_tree_reads_the_same_in_three_json_ld_processors(kg, tree):
     """pyld, pyoxigraph and rdflib all turn the tree back into exactly the statements it was framed from."""
     from rdflib import Dataset
 
-    want = set(kg.query(jsonld._TREE_QUERY))
+    want = set(kg.query(internal_query("jsonld-tree")))
     back = pyld.to_rdf(tree, jsonld.pyld_options(format="application/n-quads"))
     assert {q.triple for q in ox.parse(back.encode(), format=NQUADS)} == want
     data = json.dumps(tree).encode()

@@ -29,6 +29,7 @@ from .errors import ExportError
 from .knowledge import KnowledgeGraph
 from .namespaces import CF, ID
 from .ordering import notation_key
+from .resources import internal_query
 
 MAPPING_SET_BASE = str(ID) + "mapping-set/"
 
@@ -121,54 +122,8 @@ OSCAL_METHODS: dict[str, str] = {"published": "human", "derived": "automation", 
 
 CONTRIBUTORS = "The cyberframe contributors"
 
-_PROLOGUE = """
-PREFIX cf: <https://w3id.org/cyberframe/ontology#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX dcterms: <http://purl.org/dc/terms/>
-PREFIX prov: <http://www.w3.org/ns/prov#>
-"""
-
-_SETS = (
-    _PROLOGUE
-    + """
-SELECT ?set ?label ?description ?basis ?source WHERE {
-  ?set a cf:MappingSet ; skos:prefLabel ?label .
-  OPTIONAL { ?set dcterms:description ?description }
-  OPTIONAL { ?set cf:basis/skos:notation ?basis }
-  OPTIONAL { ?set dcterms:source ?source }
-}"""
-)
 
 #: Run over the asserted graphs only, so that ?class is the one class the sources give.
-_ENTITIES = (
-    _PROLOGUE
-    + """
-SELECT ?entity ?notation ?label ?definition ?class ?standard ?scheme WHERE {
-  { SELECT DISTINCT ?entity WHERE {
-      ?record a cf:MappingRecord . { ?record cf:mappingSubject ?entity } UNION { ?record cf:mappingObject ?entity } } }
-  ?entity skos:notation ?notation .
-  OPTIONAL { ?entity skos:prefLabel ?label FILTER (LANGMATCHES(LANG(?label), "en")) }
-  OPTIONAL { ?entity skos:definition ?definition FILTER (LANGMATCHES(LANG(?definition), "en")) }
-  OPTIONAL { ?entity a ?class FILTER (STRSTARTS(STR(?class), STR(cf:))) }
-  OPTIONAL { ?entity cf:inStandard ?standard }
-  OPTIONAL { ?entity skos:inScheme ?scheme }
-}"""
-)
-
-_SCHEMES = (
-    _PROLOGUE
-    + """
-SELECT ?x ?notation ?label ?title ?edition ?committee WHERE {
-  VALUES ?type { cf:Standard cf:Framework skos:ConceptScheme }
-  ?x a ?type .
-  OPTIONAL { ?x skos:notation ?notation }
-  OPTIONAL { ?x skos:prefLabel ?label FILTER (LANGMATCHES(LANG(?label), "en")) }
-  OPTIONAL { ?x dcterms:title ?title }
-  OPTIONAL { ?x cf:edition ?edition }
-  OPTIONAL { ?x cf:committee ?committee }
-}"""
-)
-
 def _value(term: ox.NamedNode | ox.Literal | None) -> str | None:
     return None if term is None else term.value
 
@@ -346,7 +301,7 @@ def _pick_scheme(standards: set[str], schemes: set[str]) -> str | None:
 def load_mappings(kg: KnowledgeGraph) -> MappingTable:
     """Read every mapping record, mapping set, mapped element and scheme from *kg*."""
     sets_raw: dict[str, dict[str, Any]] = {}
-    for row in kg.select(_SETS):
+    for row in kg.select(internal_query("mappings-sets")):
         iri = row["set"].value
         entry = sets_raw.setdefault(
             iri,
@@ -364,7 +319,7 @@ def load_mappings(kg: KnowledgeGraph) -> MappingTable:
     records = _read_records(kg.store, terms)
 
     found: dict[str, dict[str, Any]] = {}
-    for row in kg.select(_ENTITIES, default_graph=kg.asserted_graphs()):
+    for row in kg.select(internal_query("mappings-entities"), default_graph=kg.asserted_graphs()):
         iri = row["entity"].value
         entry = found.setdefault(
             iri,
@@ -392,7 +347,7 @@ def load_mappings(kg: KnowledgeGraph) -> MappingTable:
         raise ExportError(f"mapped elements without skos:notation: {', '.join(sorted(missing)[:5])}")
 
     schemes: dict[str, Scheme] = {}
-    for row in kg.select(_SCHEMES):
+    for row in kg.select(internal_query("mappings-schemes")):
         iri = row["x"].value
         old = schemes.get(iri)
         notation = _value(row["notation"]) or (old.notation if old else None) or iri.rsplit("/", 1)[-1]

@@ -24,7 +24,7 @@ import yaml
 
 from .knowledge import KnowledgeGraph
 from .namespaces import CF, ID
-from .resources import queries_dir
+from .resources import internal_query, queries_dir
 
 _HEADER = re.compile(r"^#\+ ?(.*)$")
 _FORM = re.compile(r"^\s*(SELECT|CONSTRUCT|DESCRIBE|ASK)\b", re.IGNORECASE | re.MULTILINE)
@@ -145,17 +145,6 @@ PARAMETER_TYPES: dict[str, ParameterType] = {
         r"^(https://w3id\.org/cyberframe/id/[A-Za-z0-9._~:/%-]{1,200}|[A-Za-z0-9. :-]{1,40})$",
     ),
 }
-
-#: How a code given for an ``entity`` parameter is resolved, first match wins.
-_ENTITY_BY_CODE = _PROLOGUE + (
-    "SELECT ?entity ?code ?rank WHERE {"
-    f"  {{ ?entity skos:inScheme {_TS27103} ; skos:notation ?code BIND (1 AS ?rank) }}"
-    f"  UNION {{ ?entity cf:inStandard {_ISO27002} ; skos:notation ?code BIND (2 AS ?rank) }}"
-    "  UNION { ?entity cf:inStandard <https://w3id.org/cyberframe/id/standard/iso-iec-27001-2022> ;"
-    "          skos:notation ?n BIND (CONCAT('clause ', ?n) AS ?code) BIND (3 AS ?rank) }"
-    "  UNION { ?entity a cf:Standard ; skos:notation ?code BIND (4 AS ?rank) }"
-    "} ORDER BY ?rank"
-)
 
 
 @dataclass(frozen=True)
@@ -281,7 +270,8 @@ class QueryCatalogue:
         code = value.strip()
         code = "clause " + code[len("clause") :].strip() if code.lower().startswith("clause") else code
         for spelling in (code, code.upper()):
-            for row in self.kg.select(_ENTITY_BY_CODE, substitutions={ox.Variable("code"): ox.Literal(spelling)}):
+            bound = {ox.Variable("code"): ox.Literal(spelling)}
+            for row in self.kg.select(internal_query("entity-by-code"), substitutions=bound):
                 entity = row["entity"]
                 if isinstance(entity, ox.NamedNode):
                     return entity

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from importlib.resources import files
 from pathlib import Path
 
 CONTENT_DIRS = ("ontology", "data", "queries")
@@ -72,3 +73,13 @@ def sources() -> tuple[Source, ...]:
     files = sorted(p for p in ontology_dir().glob("*.ttl") if p.name != SHAPES_FILE)
     files += sorted(data_dir().glob("*.ttl"))
     return tuple(Source(graph_name(p), p) for p in files)
+
+
+@cache
+def internal_query(name: str) -> str:
+    """The text of ``internal_queries/NAME.rq``: a query the code runs for itself (stats, exports, pages).
+
+    Unlike the named queries of ``queries/``, these take no parameters from users and are not served;
+    their ``#+ summary:`` line says what they answer.
+    """
+    return files("cyberframe").joinpath("internal_queries", name + ".rq").read_text(encoding="utf-8")

@@ -7,6 +7,7 @@ from typing import Any
 
 from .knowledge import KnowledgeGraph
 from .namespaces import CF
+from .resources import internal_query
 
 #: The classes whose instance counts ``cyberframe stats`` reports, in display order.
 COUNTED_CLASSES = (
@@ -32,32 +33,6 @@ COUNTED_CLASSES = (
     "Principle",
     "InterestedParty",
 )
-
-_INSTANCES = "SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?class } GROUP BY ?class"
-
-_PROVISIONS = """
-PREFIX cf: <https://w3id.org/cyberframe/ontology#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-SELECT ?key (COUNT(DISTINCT ?p) AS ?n) WHERE {
-  ?p cf:inStandard/skos:notation ?key
-} GROUP BY ?key ORDER BY ?key
-"""
-
-_THEMES = """
-PREFIX cf: <https://w3id.org/cyberframe/ontology#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-SELECT ?key (COUNT(DISTINCT ?c) AS ?n) WHERE {
-  ?c cf:theme/skos:notation ?key
-} GROUP BY ?key ORDER BY ?key
-"""
-
-_NEW = """
-PREFIX cf: <https://w3id.org/cyberframe/ontology#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-SELECT ?key (COUNT(DISTINCT ?c) AS ?n) WHERE {
-  ?c cf:newInEdition true ; cf:inStandard/skos:notation ?key
-} GROUP BY ?key ORDER BY ?key
-"""
 
 
 @dataclass(frozen=True)
@@ -100,7 +75,7 @@ def _counts(kg: KnowledgeGraph, sparql: str) -> dict[str, int]:
 
 def collect_stats(kg: KnowledgeGraph) -> Stats:
     """Count asserted instances of each reported class, provisions, and triples per named graph."""
-    counts = _counts(kg, _INSTANCES)
+    counts = _counts(kg, internal_query("stats-instances"))
     instances = {name: counts.get(str(CF[name]), 0) for name in COUNTED_CLASSES}
     m = kg.manifest
     return Stats(
@@ -110,7 +85,7 @@ def collect_stats(kg: KnowledgeGraph) -> Stats:
         built_at=m.built_at,
         graphs=dict(m.graphs),
         instances=instances,
-        provisions=_counts(kg, _PROVISIONS),
-        themes=_counts(kg, _THEMES),
-        new_provisions=_counts(kg, _NEW),
+        provisions=_counts(kg, internal_query("stats-provisions")),
+        themes=_counts(kg, internal_query("stats-themes")),
+        new_provisions=_counts(kg, internal_query("stats-new-provisions")),
     )

@@ -35,7 +35,7 @@ from ..knowledge import KnowledgeGraph
 from ..namespaces import BASE, CF, PREFIXES
 from ..ordering import notation_key
 from ..progress import Progress, quiet
-from ..resources import ontology_path
+from ..resources import internal_query, ontology_path
 
 CONTEXT_URL = BASE + "context.jsonld"
 STATIC_NAME = "context.jsonld"
@@ -251,38 +251,6 @@ def serialize(
 
 # --- the framed tree ----------------------------------------------------------------------------------------
 
-_TREE_QUERY = """
-PREFIX cf: <https://w3id.org/cyberframe/ontology#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-CONSTRUCT {
-  ?fw a cf:Framework ; skos:notation ?fwn ; skos:prefLabel ?fwl ; skos:definition ?fwd ; skos:hasTopConcept ?f .
-  ?f a cf:Function ; skos:notation ?fn ; skos:prefLabel ?fl ; skos:definition ?fd ; skos:narrower ?c .
-  ?c a cf:Category ; skos:notation ?cn ; skos:prefLabel ?cl ; skos:definition ?cd ; skos:narrower ?s .
-  ?s a cf:Subcategory ; skos:notation ?sn ; skos:prefLabel ?sl ; skos:definition ?sd ; cf:references ?r .
-  ?r a ?rc ; skos:notation ?rn ; skos:prefLabel ?rl ; cf:inStandard ?rs .
-} WHERE {
-  VALUES ?fw { <https://w3id.org/cyberframe/id/framework/ts27103> }
-  ?fw skos:notation ?fwn ; skos:prefLabel ?fwl .
-  OPTIONAL { ?fw skos:definition ?fwd }
-  ?f a cf:Function ; skos:inScheme ?fw ; skos:notation ?fn ; skos:prefLabel ?fl .
-  OPTIONAL { ?f skos:definition ?fd }
-  OPTIONAL {
-    ?c skos:broader ?f ; a cf:Category ; skos:notation ?cn ; skos:prefLabel ?cl .
-    OPTIONAL { ?c skos:definition ?cd }
-    OPTIONAL {
-      ?s skos:broader ?c ; a cf:Subcategory ; skos:notation ?sn ; skos:prefLabel ?sl .
-      OPTIONAL { ?s skos:definition ?sd }
-      OPTIONAL {
-        ?s cf:references ?r .
-        ?r skos:notation ?rn ; skos:prefLabel ?rl .
-        OPTIONAL { ?r a ?rc FILTER (?rc IN (cf:Control, cf:Clause, cf:Standard)) }
-        OPTIONAL { ?r cf:inStandard ?rs }
-      }
-    }
-  }
-}
-"""
-
 
 def tree_frame() -> dict[str, Any]:
     """The JSON-LD 1.1 frame of the tree, with type-scoped names for the nesting relations."""
@@ -340,7 +308,7 @@ def framework_tree(kg: KnowledgeGraph, *, embed_context: bool = True) -> dict[st
     -> the controls, clauses and standards each subcategory references, in reading order."""
     from pyld import jsonld
 
-    triples = list(kg.construct(_TREE_QUERY))
+    triples = list(kg.construct(internal_query("jsonld-tree")))
     framed = jsonld.frame(expand(triples), tree_frame(), pyld_options(omitGraph=True))
     _sort_tree(framed)
     if not embed_context:

@@ -5,17 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..knowledge import KnowledgeGraph
-
-_ONTOLOGY = """
-PREFIX owl: <http://www.w3.org/2002/07/owl#>
-PREFIX dcterms: <http://purl.org/dc/terms/>
-SELECT ?ontology ?title ?license ?creator ?versionIri WHERE {
-  ?ontology a owl:Ontology .
-  OPTIONAL { ?ontology dcterms:title ?title }
-  OPTIONAL { ?ontology dcterms:license ?license }
-  OPTIONAL { ?ontology dcterms:creator ?creator }
-  OPTIONAL { ?ontology owl:versionIRI ?versionIri }
-}"""
+from ..resources import internal_query
 
 DEFAULT_LICENSE = "https://creativecommons.org/licenses/by/4.0/"
 DEFAULT_CREATOR = "The cyberframe contributors"
@@ -42,7 +32,7 @@ class DatasetInfo:
 
 def dataset_info(kg: KnowledgeGraph) -> DatasetInfo:
     """Read the ontology header of *kg* and its manifest."""
-    rows = list(kg.select(_ONTOLOGY, default_graph=[kg.graph_iri("ontology")]))
+    rows = list(kg.select(internal_query("export-ontology-header"), default_graph=[kg.graph_iri("ontology")]))
     row = rows[0] if rows else None
 
     def get(name: str) -> str | None:

@@ -33,6 +33,7 @@ from ..mappings import OSCAL_METHODS, MappingTable, load_mappings
 from ..namespaces import BASE, CF
 from ..ordering import notation_key
 from ..progress import Progress, quiet
+from ..resources import internal_query
 from .metadata import DatasetInfo, dataset_info
 
 OSCAL_VERSION = "1.2.1"
@@ -46,87 +47,6 @@ FRAMEWORK_CATALOG_FILE = "cyberframe-ts27103.oscal-catalog.json"
 ISO27002_CATALOG_FILE = "cyberframe-iso27002-2022.oscal-catalog.json"
 MAPPING_FILE = "cyberframe-ts27103-iso27002-2022.oscal-mapping.json"
 
-_PROLOGUE = """
-PREFIX cf: <https://w3id.org/cyberframe/ontology#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX dcterms: <http://purl.org/dc/terms/>
-"""
-
-_FRAMEWORK = (
-    _PROLOGUE
-    + """
-SELECT ?x ?class ?notation ?label ?definition ?parent WHERE {
-  VALUES ?class { cf:Function cf:Category cf:Subcategory }
-  ?x a ?class ; skos:inScheme <https://w3id.org/cyberframe/id/framework/ts27103> ;
-     skos:notation ?notation ; skos:prefLabel ?label .
-  OPTIONAL { ?x skos:definition ?definition }
-  OPTIONAL { ?x skos:broader ?parent }
-}"""
-)
-
-_FRAMEWORK_HEADER = (
-    _PROLOGUE
-    + """
-SELECT ?label ?definition ?standard ?notation WHERE {
-  <https://w3id.org/cyberframe/id/framework/ts27103> skos:prefLabel ?label .
-  OPTIONAL { <https://w3id.org/cyberframe/id/framework/ts27103> skos:definition ?definition }
-  OPTIONAL { <https://w3id.org/cyberframe/id/framework/ts27103> cf:definedBy ?standard .
-             ?standard skos:notation ?notation }
-}"""
-)
-
-_REFERENCES = (
-    _PROLOGUE
-    + """
-SELECT ?s ?r ?class ?notation ?label ?standard WHERE {
-  ?s a cf:Subcategory ; cf:references ?r .
-  ?r a ?class ; skos:notation ?notation ; skos:prefLabel ?label .
-  FILTER (?class IN (cf:Control, cf:Clause, cf:Standard))
-  OPTIONAL { ?r cf:inStandard ?standard }
-}"""
-)
-
-_STANDARDS = (
-    _PROLOGUE
-    + """
-SELECT ?s ?notation ?title ?edition WHERE {
-  ?s a cf:Standard ; skos:notation ?notation .
-  OPTIONAL { ?s dcterms:title ?title }
-  OPTIONAL { ?s cf:edition ?edition }
-}"""
-)
-
-_CONTROLS = (
-    _PROLOGUE
-    + """
-SELECT ?c ?notation ?label ?definition ?theme ?themeLabel ?new WHERE {
-  ?c a cf:Control ; cf:inStandard <https://w3id.org/cyberframe/id/standard/iso-iec-27002-2022> ;
-     skos:notation ?notation ; skos:prefLabel ?label ; cf:theme ?theme .
-  ?theme skos:prefLabel ?themeLabel .
-  OPTIONAL { ?c skos:definition ?definition }
-  OPTIONAL { ?c cf:newInEdition ?new }
-}"""
-)
-
-_ATTRIBUTES = (
-    _PROLOGUE
-    + """
-SELECT ?c ?property ?value WHERE {
-  VALUES ?property { cf:controlType cf:securityProperty cf:cybersecurityConcept cf:operationalCapability
-                     cf:securityDomain }
-  ?c cf:inStandard <https://w3id.org/cyberframe/id/standard/iso-iec-27002-2022> ; ?property ?v .
-  ?v skos:prefLabel ?value .
-}"""
-)
-
-_PREDECESSORS = (
-    _PROLOGUE
-    + """
-SELECT ?c ?old ?notation WHERE {
-  ?c cf:inStandard <https://w3id.org/cyberframe/id/standard/iso-iec-27002-2022> .
-  ?old cf:successor ?c ; skos:notation ?notation .
-}"""
-)
 
 #: OSCAL prop names (cyberframe namespace) of the ISO/IEC 27002:2022 attributes, by cf property.
 _ATTRIBUTE_PROPS = {
@@ -198,9 +118,9 @@ def framework_catalog(kg: KnowledgeGraph) -> dict[str, Any]:
     """The TS 27103 framework as an OSCAL catalog document (``{"catalog": ...}``)."""
     info = dataset_info(kg)
     graphs = kg.asserted_graphs()
-    header = next(iter(kg.select(_FRAMEWORK_HEADER)), None)
+    header = next(iter(kg.select(internal_query("oscal-framework-header"))), None)
     nodes: dict[str, dict[str, Any]] = {}
-    for row in kg.select(_FRAMEWORK, default_graph=graphs):
+    for row in kg.select(internal_query("oscal-framework"), default_graph=graphs):
         nodes[row["x"].value] = {
             "kind": row["class"].value.removeprefix(CF_NS),
             "notation": row["notation"].value,
@@ -210,11 +130,11 @@ def framework_catalog(kg: KnowledgeGraph) -> dict[str, Any]:
         }
     standards = {
         row["s"].value: (row["notation"].value, row["title"].value if row["title"] else None)
-        for row in kg.select(_STANDARDS)
+        for row in kg.select(internal_query("oscal-standards"))
     }
     references: dict[str, list[tuple]] = defaultdict(list)
     cited: set[str] = set()
-    for row in kg.select(_REFERENCES, default_graph=graphs):
+    for row in kg.select(internal_query("oscal-references"), default_graph=graphs):
         kind = row["class"].value.removeprefix(CF_NS)
         target = row["r"].value
         standard = row["standard"].value if row["standard"] is not None else None
@@ -293,7 +213,7 @@ def iso27002_catalog(kg: KnowledgeGraph) -> dict[str, Any]:
     info = dataset_info(kg)
     graphs = kg.asserted_graphs()
     controls: dict[str, dict[str, Any]] = {}
-    for row in kg.select(_CONTROLS, default_graph=graphs):
+    for row in kg.select(internal_query("oscal-controls"), default_graph=graphs):
         controls[row["c"].value] = {
             "notation": row["notation"].value,
             "label": row["label"].value,
@@ -302,10 +222,10 @@ def iso27002_catalog(kg: KnowledgeGraph) -> dict[str, Any]:
             "new": row["new"] is not None and row["new"].value == "true",
         }
     attributes: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for row in kg.select(_ATTRIBUTES, default_graph=graphs):
+    for row in kg.select(internal_query("oscal-attributes"), default_graph=graphs):
         attributes[row["c"].value].append((row["property"].value.removeprefix(CF_NS), row["value"].value))
     predecessors: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for row in kg.select(_PREDECESSORS, default_graph=graphs):
+    for row in kg.select(internal_query("oscal-predecessors"), default_graph=graphs):
         predecessors[row["c"].value].append((row["old"].value, row["notation"].value))
 
     def control(iri: str, c: dict) -> dict[str, Any]:

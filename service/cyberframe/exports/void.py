@@ -21,7 +21,7 @@ from rdflib.namespace import DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SKOS, VOID, XS
 from ..knowledge import INFERRED, KnowledgeGraph
 from ..namespaces import BASE, CF, GRAPH, ID, PREFIXES, bind_prefixes
 from ..progress import Progress, quiet
-from ..resources import sources
+from ..resources import internal_query, sources
 from .metadata import dataset_info
 
 VOID_DOCUMENT = URIRef(BASE + "void")
@@ -29,19 +29,6 @@ DATASET = URIRef(BASE + "void#cyberframe")
 FORMATS = Namespace("http://www.w3.org/ns/formats/")
 
 _FEATURES = ("Turtle", "N-Triples", "N-Quads", "TriG", "JSON-LD", "RDF_XML")
-
-_TOTALS = """
-SELECT (COUNT(DISTINCT ?s) AS ?subjects) (COUNT(DISTINCT ?p) AS ?properties) (COUNT(DISTINCT ?o) AS ?objects)
-WHERE { ?s ?p ?o }"""
-
-_ENTITIES = """
-SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s ?p ?o FILTER (STRSTARTS(STR(?s), "https://w3id.org/cyberframe/id/")) }"""
-
-_CLASSES = "SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?class FILTER (isIRI(?class)) } GROUP BY ?class"
-
-_PROPERTIES = "SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?p"
-
-_GRAPHS = "SELECT ?g (COUNT(DISTINCT ?s) AS ?subjects) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
 
 _DESCRIPTION = (
     "The cybersecurity framework of ISO/IEC TS 27103:2026 (functions, categories, subcategories), the controls "
@@ -98,25 +85,26 @@ def void_graph(kg: KnowledgeGraph, service_url: str | None = None) -> Graph:
         g.add((d, VOID.uriLookupEndpoint, URIRef(root + "/id/")))
 
     g.add((d, VOID.triples, Literal(kg.manifest.triples)))
-    totals = next(iter(kg.select(_TOTALS)))
+    totals = next(iter(kg.select(internal_query("void-totals"))))
     g.add((d, VOID.distinctSubjects, Literal(int(totals["subjects"].value))))
     g.add((d, VOID.properties, Literal(int(totals["properties"].value))))
     g.add((d, VOID.distinctObjects, Literal(int(totals["objects"].value))))
-    g.add((d, VOID.entities, Literal(int(next(iter(kg.select(_ENTITIES)))["n"].value))))
-    classes = sorted((row["class"].value, int(row["n"].value)) for row in kg.select(_CLASSES))
+    g.add((d, VOID.entities, Literal(int(next(iter(kg.select(internal_query("void-entities"))))["n"].value))))
+    classes = sorted((row["class"].value, int(row["n"].value)) for row in kg.select(internal_query("void-classes")))
     g.add((d, VOID.classes, Literal(len(classes))))
     for cls, n in classes:
         part = URIRef(f"{BASE}void#class-{_local(cls)}")
         g.add((d, VOID.classPartition, part))
         g.add((part, VOID["class"], URIRef(cls)))
         g.add((part, VOID.entities, Literal(n)))
-    for prop, n in sorted((row["p"].value, int(row["n"].value)) for row in kg.select(_PROPERTIES)):
+    properties = kg.select(internal_query("void-properties"))
+    for prop, n in sorted((row["p"].value, int(row["n"].value)) for row in properties):
         part = URIRef(f"{BASE}void#property-{_local(prop)}")
         g.add((d, VOID.propertyPartition, part))
         g.add((part, VOID.property, URIRef(prop)))
         g.add((part, VOID.triples, Literal(n)))
 
-    subjects = {row["g"].value: int(row["subjects"].value) for row in kg.select(_GRAPHS)}
+    subjects = {row["g"].value: int(row["subjects"].value) for row in kg.select(internal_query("void-graphs"))}
     files = {source.name: source.relative for source in sources()}
     for name, triples in sorted(kg.manifest.graphs.items()):
         subset = GRAPH[name]

@@ -22,6 +22,7 @@ from flask import Blueprint, Response, request, url_for
 
 from ...errors import ProtocolError
 from ...named_queries import load_catalogue
+from ...resources import internal_query
 from ...sparql.admission import admit
 from ...sparql.cache import Answer
 from ...sparql.engine import TRUNCATED_HEADER
@@ -29,7 +30,6 @@ from ...sparql.formats import HTML
 from ...sparql.worker import Job
 from ..negotiation import choose
 from .context import html_answer, respond, site
-from .graph_index import page_query
 
 bp = Blueprint("editor", __name__)
 
@@ -99,7 +99,7 @@ class Example:
 @cache
 def starter_query() -> str:
     """The text the editor starts with: cyberframe's prefixes and a first query."""
-    return page_query("starter")
+    return internal_query("editor-starter")
 
 
 def examples() -> list[Example]:

@@ -2,7 +2,7 @@
 
 The pages never touch rdflib: they read the in-memory pyoxigraph store with
 ``quads_for_pattern`` (microseconds per call) and with a few SPARQL queries
-kept as ``.rq`` files in ``page_queries/``. :class:`GraphIndex` holds what
+kept as ``.rq`` files in ``internal_queries/``. :class:`GraphIndex` holds what
 almost every page needs - the name and class of every resource, the framework
 tree, every mapping record - built on first use and kept for the life of the
 app, so that a page renders in milliseconds.
@@ -13,8 +13,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cache
-from importlib.resources import files
 
 import pyoxigraph as ox
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
@@ -23,6 +21,7 @@ from ...knowledge import INFERRED, KnowledgeGraph
 from ...mappings import MappingRecord, load_mappings, set_rank
 from ...namespaces import BASE, CF, ID
 from ...ordering import notation_key
+from ...resources import internal_query
 
 RDF_TYPE = ox.NamedNode(str(RDF.type))
 CF_NS = str(CF)
@@ -47,12 +46,6 @@ FACETS: tuple[tuple[str, str, str], ...] = (
     ("capability", str(CF.operationalCapability), "Operational capability"),
     ("domain", str(CF.securityDomain), "Security domain"),
 )
-
-@cache
-def page_query(name: str) -> str:
-    """The text of ``page_queries/NAME.rq`` (read once)."""
-    return files("cyberframe.web.site").joinpath("page_queries", name + ".rq").read_text(encoding="utf-8")
-
 
 @dataclass(frozen=True)
 class Name:
@@ -177,7 +170,7 @@ class GraphIndex:
             return nodes[iri]
 
         links: set[tuple[str, str]] = set()
-        for row in self.kg.select(page_query("framework-tree")):
+        for row in self.kg.select(internal_query("page-framework-tree")):
             function = node(row["function"])
             if row["category"] is not None:
                 category = node(row["category"])

@@ -25,9 +25,10 @@ from flask import Blueprint, Response, abort, render_template
 from markupsafe import Markup
 
 from ...ordering import notation_key
+from ...resources import internal_query
 from ...sparql.cache import Answer
 from .context import respond, site
-from .graph_index import ID_NS, GraphIndex, page_query
+from .graph_index import ID_NS, GraphIndex
 
 bp = Blueprint("heatmap", __name__)
 
@@ -104,7 +105,7 @@ class ReferenceCell:
 
 def reference_cells(index: GraphIndex) -> list[ReferenceCell]:
     """Every subcategory -> control mapping record with its function, category and the control's theme."""
-    rows = index.kg.select(page_query("reference-cells"))
+    rows = index.kg.select(internal_query("page-reference-cells"))
     cells = {
         ReferenceCell(
             *(row[name].value for name in ("record", "function", "category", "subcategory", "control", "theme"))
