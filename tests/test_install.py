@@ -37,6 +37,7 @@ def test_wheel_install_serves_the_full_graph(tmp_path: Path, reference):
     assert any(n.startswith("cyberframe/queries/") for n in names)
     assert "cyberframe/ontology/shapes.ttl" in names
     assert "cyberframe/web/site/templates/query.html" in names
+    assert "cyberframe/internal_queries/page-framework-tree.rq" in names
     assert "cyberframe/exports/static/context.jsonld" in names
 
     venv = tmp_path / "venv"

@@ -135,6 +135,29 @@ def test_reference_rows_carry_relationship_and_provenance(client):
     assert data_iris(crosswalk, "tr") == [ID + "csf20-subcategory/ID.AM-02"]
 
 
+def test_mapping_set_page_lists_every_record_with_its_relationship_and_basis(client, kg):
+    """The record table of a mapping set: the reference's pairs, each with the labels the graph gives its terms."""
+    doc = page(client, "/id/mapping-set/csf11-csf20")
+    rows = [r for r in find_all(doc, "tr", {"data-record": None})]
+    shown = {tuple(cell.text for cell in find_all(r, "td")[:4]) for r in rows}
+    expected_pairs = {
+        (r["subcategory_11"], target) for r in read_reference("csf11-to-csf20.csv") for target in split(r["subcategory_20"])
+    }
+    assert {(subject.split(" ")[0], target.split(" ")[0]) for subject, _, target, _ in shown} == expected_pairs
+    labels = {
+        (row["s"].value, row["rel"].value, row["t"].value, row["basis"].value)
+        for row in kg.query("""
+            PREFIX cf: <https://w3id.org/cyberframe/ontology#>
+            PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+            SELECT ?s ?rel ?t ?basis WHERE {
+              ?r cf:inMappingSet <https://w3id.org/cyberframe/id/mapping-set/csf11-csf20> ;
+                 cf:mappingSubject/skos:notation ?s ; cf:mappingObject/skos:notation ?t ;
+                 cf:relationship/skos:prefLabel ?rel ; cf:basis/skos:prefLabel ?basis }""")
+    }
+    assert {(s.split(" ")[0], rel, t.split(" ")[0], basis) for s, rel, t, basis in shown} == labels
+    assert len(rows) == len(labels) == len(expected_pairs)
+
+
 def test_every_control_page_shows_its_attributes(client):
     for notation, row in CONTROLS.items():
         doc = page(client, f"/id/control/iso-iec-27002-2022/{notation}")

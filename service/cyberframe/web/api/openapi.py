@@ -77,32 +77,32 @@ def _static(summary: str, description: str, content: dict[str, Any], *, tags: li
     }
 
 
+def _query_param(name: str, description: str, schema: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
+    """An optional query-string parameter (OpenAPI 3.1 Parameter Object)."""
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": schema or {"type": "string"},
+        **extra,
+    }
+
+
 def openapi_document(catalogue: QueryCatalogue, server: str, version: str) -> dict[str, Any]:
     """OpenAPI 3.1: ``/sparql``, one operation per named query, and every other route (docs/http.md)."""
-    format_param = {
-        "name": "format",
-        "in": "query",
-        "required": False,
-        "description": "Overrides Accept: json, xml, csv, tsv (results) or turtle, jsonld, ntriples, rdfxml (graphs)",
-        "schema": {"type": "string"},
-    }
-    query_param = {
-        "name": "query",
-        "in": "query",
-        "required": False,
-        "description": "SPARQL 1.1 query text; without it the service description is returned",
-        "schema": {"type": "string"},
-    }
+    format_param = _query_param(
+        "format", "Overrides Accept: json, xml, csv, tsv (results) or turtle, jsonld, ntriples, rdfxml (graphs)"
+    )
+    query_param = _query_param("query", "SPARQL 1.1 query text; without it the service description is returned")
     graph_params = [
-        {
-            "name": name,
-            "in": "query",
-            "required": False,
-            "description": f"SPARQL 1.1 Protocol §2.1.4 {name} (repeatable)",
-            "schema": {"type": "array", "items": {"type": "string", "format": "uri"}},
-            "style": "form",
-            "explode": True,
-        }
+        _query_param(
+            name,
+            f"SPARQL 1.1 Protocol §2.1.4 {name} (repeatable)",
+            {"type": "array", "items": {"type": "string", "format": "uri"}},
+            style="form",
+            explode=True,
+        )
         for name in ("default-graph-uri", "named-graph-uri")
     ]
     errors = {code: _ERROR for code in ("400", "404", "406", "503")}
@@ -163,43 +163,34 @@ def openapi_document(catalogue: QueryCatalogue, server: str, version: str) -> di
             }
         }
     rdf = {**_GRAPHS, "text/html": {"schema": {"type": "string"}}}
+    json_object = {"application/json": {"schema": {"type": "object"}}}
+    dumps = {"application/n-quads": {"schema": {"type": "string"}}, "application/trig": {"schema": {"type": "string"}}}
+    #: (path, summary, description, content, tag) of every route with one plain GET answer.
+    plain_routes: tuple[tuple[str, str, str, dict[str, Any], str], ...] = (
+        ("/openapi.json", "This document", "OpenAPI 3.1", json_object, "service"),
+        (
+            "/context.jsonld",
+            "The JSON-LD context",
+            "Makes cyberframe's JSON-LD read as plain JSON",
+            {"application/ld+json": {"schema": {"type": "object"}}},
+            "linked-data",
+        ),
+        (
+            "/dump",
+            "The whole dataset",
+            "Every named graph: N-Quads, TriG, or one merged graph as Turtle, N-Triples, JSON-LD or RDF/XML",
+            {**dumps, **_GRAPHS},
+            "linked-data",
+        ),
+        ("/health", "Liveness and readiness", "With the build hash", json_object, "service"),
+        ("/stats", "Triples per graph, instances per class", "Versions and build hash", json_object, "service"),
+        ("/ontology", "The OWL ontology", "HTML documentation for browsers, RDF by Accept", rdf, "linked-data"),
+        ("/shapes", "The SHACL shapes", "HTML for browsers, RDF by Accept", rdf, "linked-data"),
+    )
+    for path, summary, description, content, tag in plain_routes:
+        paths[path] = _static(summary, description, content, tags=[tag])
     paths.update(
         {
-            "/openapi.json": _static(
-                "This document", "OpenAPI 3.1", {"application/json": {"schema": {"type": "object"}}}, tags=["service"]
-            ),
-            "/context.jsonld": _static(
-                "The JSON-LD context",
-                "Makes cyberframe's JSON-LD read as plain JSON",
-                {"application/ld+json": {"schema": {"type": "object"}}},
-                tags=["linked-data"],
-            ),
-            "/dump": _static(
-                "The whole dataset",
-                "Every named graph: N-Quads, TriG, or one merged graph as Turtle, N-Triples, JSON-LD or RDF/XML",
-                {
-                    "application/n-quads": {"schema": {"type": "string"}},
-                    "application/trig": {"schema": {"type": "string"}},
-                    **_GRAPHS,
-                },
-                tags=["linked-data"],
-            ),
-            "/health": _static(
-                "Liveness and readiness",
-                "With the build hash",
-                {"application/json": {"schema": {"type": "object"}}},
-                tags=["service"],
-            ),
-            "/stats": _static(
-                "Triples per graph, instances per class",
-                "Versions and build hash",
-                {"application/json": {"schema": {"type": "object"}}},
-                tags=["service"],
-            ),
-            "/ontology": _static(
-                "The OWL ontology", "HTML documentation for browsers, RDF by Accept", rdf, tags=["linked-data"]
-            ),
-            "/shapes": _static("The SHACL shapes", "HTML for browsers, RDF by Accept", rdf, tags=["linked-data"]),
             "/id/{key}": {
                 "get": {
                     "summary": "Dereference a cyberframe IRI",

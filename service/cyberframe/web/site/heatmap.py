@@ -126,6 +126,14 @@ def _sorted_axes(index: GraphIndex, iris, *, short: bool = False) -> list[Axis]:
     return [_axis(index, i, short=short) for i in sorted(set(iris), key=index.sort_key)]
 
 
+def _function_of(cell: ReferenceCell) -> str:
+    return cell.function
+
+
+def _category_of(cell: ReferenceCell) -> str:
+    return cell.category
+
+
 def build_matrices(index: GraphIndex) -> dict[str, Matrix]:
     """Every heatmap, by its slug (``functions-themes``, ``function/DE``, ...)."""
     cells = reference_cells(index)
@@ -134,31 +142,24 @@ def build_matrices(index: GraphIndex) -> dict[str, Matrix]:
     categories = [_axis(index, c.iri) for f in index.functions for c in f.children]
     controls = _sorted_axes(index, _controls(index), short=True)
     out: dict[str, Matrix] = {}
-    out["functions-themes"] = Matrix(
-        "functions-themes",
-        "Functions × ISO/IEC 27002:2022 themes",
-        "How many subcategory-to-control references connect each function of ISO/IEC TS 27103 with each theme "
-        "of ISO/IEC 27002:2022 (one per mapping record).",
-        "Function",
-        "Theme",
-        functions,
-        themes,
-        Counter((c.function, c.theme) for c in cells),
-        cell=46,
-        cell_width=112,
+    by_theme = (
+        ("functions", "Functions", "Function", functions, _function_of, 46, "each function of ISO/IEC TS 27103"),
+        ("categories", "Categories", "Category", categories, _category_of, 30, "each category"),
     )
-    out["categories-themes"] = Matrix(
-        "categories-themes",
-        "Categories × ISO/IEC 27002:2022 themes",
-        "How many subcategory-to-control references connect each category with each theme of ISO/IEC 27002:2022.",
-        "Category",
-        "Theme",
-        categories,
-        themes,
-        Counter((c.category, c.theme) for c in cells),
-        cell=30,
-        cell_width=112,
-    )
+    for slug, plural, heading, rows, row_of, cell, what in by_theme:
+        out[f"{slug}-themes"] = Matrix(
+            f"{slug}-themes",
+            f"{plural} × ISO/IEC 27002:2022 themes",
+            f"How many subcategory-to-control references connect {what} with each theme of ISO/IEC 27002:2022 "
+            "(one per mapping record).",
+            heading,
+            "Theme",
+            rows,
+            themes,
+            Counter((row_of(c), c.theme) for c in cells),
+            cell=cell,
+            cell_width=112,
+        )
     out["categories-controls"] = Matrix(
         "categories-controls",
         "Categories × ISO/IEC 27002:2022 controls",
