@@ -210,11 +210,6 @@ class MappingRecord:
         return self.set_name in REFERENCE_SETS
 
     @property
-    def in_framework(self) -> bool:
-        """True for the framework's own records; False for crosswalks between editions and frameworks."""
-        return self.set_name in FRAMEWORK_SETS
-
-    @property
     def alignment(self) -> Alignment:
         try:
             return RELATIONSHIPS[self.relationship.notation]
@@ -244,20 +239,6 @@ class MappingTable:
         if key not in self.sets:
             raise ExportError(f"no mapping set {name!r}; choose one of: {', '.join(sorted(self.set_names()))}")
         return self.sets[key]
-
-    def by_subject(self) -> dict[str, list[MappingRecord]]:
-        """Records by subject IRI."""
-        out: dict[str, list[MappingRecord]] = defaultdict(list)
-        for record in self.records:
-            out[record.subject].append(record)
-        return out
-
-    def by_object(self) -> dict[str, list[MappingRecord]]:
-        """Records by object IRI."""
-        out: dict[str, list[MappingRecord]] = defaultdict(list)
-        for record in self.records:
-            out[record.object].append(record)
-        return out
 
     def set_names(self) -> list[str]:
         return sorted(s.name for s in self.sets.values())

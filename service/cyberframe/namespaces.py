@@ -7,7 +7,6 @@ list equal to the terms declared in ``ontology/cyberframe.ttl``.
 
 from __future__ import annotations
 
-import re
 from typing import TypeVar
 
 from rdflib import Graph, Namespace, URIRef
@@ -130,24 +129,6 @@ def bind_prefixes(graph: G) -> G:
     for prefix, iri in PREFIXES.items():
         graph.bind(prefix, iri, override=True, replace=True)
     return graph
-
-
-def slug(text: str) -> str:
-    """IRI key of a standard: lower case, runs of punctuation and spaces to '-'.
-
-    ``"ISO/IEC 27002:2022"`` -> ``"iso-iec-27002-2022"`` (docs/data-model.md).
-    """
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-
-
-def standard_iri(designation: str) -> URIRef:
-    """``.../id/standard/{slug}`` for a designation such as ``ISO/IEC 27002:2022``."""
-    return ID[f"standard/{slug(designation)}"]
-
-
-def entity_iri(kind: str, key: str) -> URIRef:
-    """``.../id/{kind}/{key}``, e.g. ``entity_iri("subcategory", "ID.AM-1")``."""
-    return ID[f"{kind}/{key}"]
 
 
 def graph_iri(name: str) -> URIRef:

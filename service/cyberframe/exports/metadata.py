@@ -17,8 +17,6 @@ class DatasetInfo:
 
     version: str  #: package (data) version
     ontology_version: str
-    ontology_iri: str
-    ontology_version_iri: str | None
     license: str
     creator: str
     build_hash: str
@@ -41,8 +39,6 @@ def dataset_info(kg: KnowledgeGraph) -> DatasetInfo:
     return DatasetInfo(
         version=kg.manifest.version,
         ontology_version=kg.manifest.ontology_version,
-        ontology_iri=get("ontology") or "https://w3id.org/cyberframe/ontology",
-        ontology_version_iri=get("versionIri"),
         license=get("license") or DEFAULT_LICENSE,
         creator=get("creator") or DEFAULT_CREATOR,
         build_hash=kg.build_hash,

@@ -45,10 +45,6 @@ class QueryOperation:
     format: tuple[str, ...]
     """``format=`` values overriding content negotiation, first usable one wins (SPARQLWrapper sends two)."""
 
-    @property
-    def has_protocol_dataset(self) -> bool:
-        return self.default_graphs is not None or self.named_graphs is not None
-
 
 def _decode_pairs(raw: bytes, where: str) -> list[tuple[str, str]]:
     try:

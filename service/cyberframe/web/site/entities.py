@@ -203,10 +203,6 @@ class EntityView:
         """Records of the crosswalk sets (27002:2013 -> 2022, CSF 1.1 -> 2.0, CSF 2.0 -> 27001), both directions."""
         return [g for g in (*self.mappings_from, *self.mappings_to) if not g.is_framework]
 
-    @property
-    def is_control_2022(self) -> bool:
-        return self.iri.startswith(ID_NS + "control/iso-iec-27002-2022/")
-
 
 def _literal_values(store: ox.Store, node: ox.NamedNode, predicate: str) -> list[str]:
     values = []

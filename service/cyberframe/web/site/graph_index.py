@@ -19,7 +19,7 @@ from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
 
 from ...knowledge import INFERRED, KnowledgeGraph
 from ...mappings import MappingRecord, load_mappings, set_rank
-from ...namespaces import BASE, CF, ID
+from ...namespaces import CF, ID
 from ...ordering import notation_key
 from ...resources import internal_query
 
@@ -27,10 +27,6 @@ RDF_TYPE = ox.NamedNode(str(RDF.type))
 CF_NS = str(CF)
 ID_NS = str(ID)
 TS27103 = ID_NS + "framework/ts27103"
-ISO27002_2022 = ID_NS + "standard/iso-iec-27002-2022"
-ISO27002_2013 = ID_NS + "standard/iso-iec-27002-2013"
-ISO27001_2022 = ID_NS + "standard/iso-iec-27001-2022"
-CONTROL_MAPPING_SET = ID_NS + "mapping-set/ts27103-iso27002-2022"
 
 _NOTATION = ox.NamedNode(str(SKOS.notation))
 #: Where a name comes from, best first.
@@ -233,9 +229,6 @@ class GraphIndex:
                 return sorted(specific)[0]
         return None
 
-    def is_a(self, iri: str, cls: str) -> bool:
-        return cls in self.types.get(iri, ())
-
     def keys_of_kind(self, kind: str) -> list[str]:
         """The keys after ``id/{kind}/`` of every resource of that kind that has a name."""
         prefix = ID_NS + kind + "/"
@@ -245,7 +238,3 @@ class GraphIndex:
 def local_name(iri: str) -> str:
     """The part after ``#`` or the last ``/``."""
     return iri.rsplit("#", 1)[-1] if "#" in iri else iri.rstrip("/").rsplit("/", 1)[-1]
-
-
-def is_ours(iri: str) -> bool:
-    return iri.startswith(BASE)
