@@ -25,6 +25,6 @@ def test_environment_and_flags_reach_the_running_server(tmp_path: Path) -> None:
         assert answer.status == 200
         assert len(answer.json()["results"]["bindings"]) == 4
         assert answer.header("X-Cyberframe-Truncated") == "true"
-        assert '"GET /sparql' not in server.log_text()  # CYBERFRAME_ACCESS_LOG=off: no request lines
+        assert '"GET /health' not in server.log_text()  # CYBERFRAME_ACCESS_LOG=off: no request lines
     finally:
         assert server.stop() == 0
