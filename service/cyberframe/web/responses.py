@@ -60,7 +60,14 @@ def is_fresh(req: Request, etag: str, last_modified: datetime) -> bool:
     return since is not None and last_modified <= since
 
 
-def respond(parts: Sequence[object], make: Callable[[], Answer], *, keep: bool = True, wait: float = 30.0) -> Response:
+def respond(
+    parts: Sequence[object],
+    make: Callable[[], Answer],
+    *,
+    keep: bool = True,
+    wait: float = 30.0,
+    etag: str | None = None,
+) -> Response:
     """Answer a read of the frozen dataset: 304 if the client holds it, else the answer, with validators.
 
     *parts* name the representation (what selects it beyond the dataset
@@ -69,9 +76,10 @@ def respond(parts: Sequence[object], make: Callable[[], Answer], *, keep: bool =
     at the same time (single flight, waiting up to *wait* seconds); without
     it, *make* is called (it may cache by itself, as the SPARQL engine does).
     Only a 200 answer carries validators; refusals are never revalidated.
+    *etag* may be given when the caller has it already (a remembered plan).
     """
     engine = state().engine
-    etag = engine.etag(*parts)
+    etag = engine.etag(*parts) if etag is None else etag
     last_modified = engine.dataset.last_modified
     if is_fresh(request, etag, last_modified):
         response = Response(status=304)

@@ -39,10 +39,11 @@ MEMO_SIZE = 4096  # plans kept, so the memo holds at most MEMO_SIZE x MEMO_MAX_K
 
 @dataclass(frozen=True)
 class Plan:
-    """What a query request resolved to: the job and its cache key."""
+    """What a query request resolved to: the job, its cache key and its entity tag."""
 
     job: Job
     key: tuple[object, ...]
+    etag: str
 
 
 class PlanMemo:
@@ -91,7 +92,7 @@ def sparql() -> Response:
         if memo_key is not None:
             _plans().put(memo_key, plan)
     engine = state().engine
-    return respond(plan.key, lambda: engine.answer(plan.job, plan.key), keep=False)
+    return respond(plan.key, lambda: engine.answer(plan.job, plan.key), keep=False, etag=plan.etag)
 
 
 def _memo_key() -> tuple[object, ...] | None:
@@ -126,7 +127,8 @@ def _plan(operation: QueryOperation) -> Plan:
         default_graphs=operation.default_graphs,
         named_graphs=operation.named_graphs,
     )
-    return Plan(job, job.key())
+    key = job.key()
+    return Plan(job, key, engine.etag(*key))
 
 
 def _describe(format_param: tuple[str, ...]) -> Response:
