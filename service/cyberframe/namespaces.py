@@ -94,7 +94,7 @@ class CF(DefinedNamespace):
 
 
 PREFIXES: dict[str, str] = {
-    "cf": str(CF._NS),
+    "cf": str(CF),
     "cfsh": str(CFSH),
     "cfid": str(ID),
     "skos": str(SKOS),

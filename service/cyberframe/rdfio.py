@@ -1,4 +1,4 @@
-"""Read RDF from untrusted sources without surprises (docs/http.md, "Errors and status codes").
+"""Read RDF from untrusted sources without surprises (docs/validation.md, "Input files").
 
 One entry point per kind of source, both returning an :class:`RdfDocument`:
 :func:`read_rdf_file` for a file (the CLI) and :func:`parse_rdf` for bytes

@@ -80,6 +80,7 @@ def internal_query(name: str) -> str:
     """The text of ``internal_queries/NAME.rq``: a query the code runs for itself (stats, exports, pages).
 
     Unlike the named queries of ``queries/``, these take no parameters from users and are not served;
-    their ``#+ summary:`` line says what they answer.
+    their ``#+ summary:`` line says what they answer. ``editor-starter.rq`` is the exception: the text the
+    SPARQL editor starts with, shown to people as it is.
     """
     return files("cyberframe").joinpath("internal_queries", name + ".rq").read_text(encoding="utf-8")

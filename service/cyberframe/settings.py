@@ -15,9 +15,10 @@ docs/settings.md all read this table.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 ENV_PREFIX = "CYBERFRAME_"
@@ -206,12 +207,6 @@ class Settings:
         """
         return cls(**{row.name: value for row, value, _ in explain(given, environ)})
 
-    def with_values(self, **values: Any) -> Settings:
-        """A copy with some values replaced (checked like any other value)."""
-        for name, value in values.items():
-            _check(_ROWS[name], value, "the caller")
-        return replace(self, **values)
-
 
 @dataclass(frozen=True)
 class Row:
@@ -265,16 +260,29 @@ def rows() -> tuple[Row, ...]:
 
 
 _ROWS = {row.name: row for row in rows()}
+#: Where every command keeps the built graph's snapshot; not a row, since it is not the service's alone.
+CACHE_DIR_ENV = ENV_PREFIX + "CACHE_DIR"
+#: Variables of earlier releases, and what replaced them (the unit changed with the name).
+RENAMED = {
+    ENV_PREFIX + "SPARQL_CACHE_BYTES": ENV_PREFIX + "SPARQL_CACHE_MB",
+    ENV_PREFIX + "SPARQL_CACHE_ENTRY_BYTES": ENV_PREFIX + "SPARQL_CACHE_ENTRY_MB",
+    ENV_PREFIX + "SPARQL_WORKER_MEMORY": ENV_PREFIX + "SPARQL_WORKER_MEMORY_MB",
+    ENV_PREFIX + "MAX_CONTENT_LENGTH": ENV_PREFIX + "MAX_BODY_BYTES",
+}
+_KNOWN_VARIABLES = frozenset({row.env for row in _ROWS.values()} | {CACHE_DIR_ENV})
 
 
 def _check(row: Row, value: Any, origin: str) -> None:
     if value is None and row.default is None:
         return
     numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
-    if not isinstance(value, row.kind) and not (row.kind is float and isinstance(value, int) and numeric):
+    fits = isinstance(value, row.kind) and (row.kind is bool or not isinstance(value, bool))
+    if not fits and not (row.kind is float and isinstance(value, int) and numeric):
         raise SettingsError(f"{row.name} from {origin}: expected {row.kind.__name__}, got {value!r}")
     if not isinstance(value, (int, float)) or isinstance(value, bool):
         return
+    if not math.isfinite(value):
+        raise SettingsError(f"{row.name} from {origin}: {value} is not a finite number")
     if row.minimum is not None and value < row.minimum:
         raise SettingsError(f"{row.name} from {origin}: {value} is below the minimum {row.minimum:g}")
     if row.maximum is not None and value > row.maximum:
@@ -290,6 +298,12 @@ def explain(
     if unknown:
         raise SettingsError(f"unknown setting {', '.join(unknown)}; known: {', '.join(_ROWS)}")
     environ = os.environ if environ is None else environ
+    stray = sorted(name for name in environ if name.startswith(ENV_PREFIX) and name not in _KNOWN_VARIABLES)
+    if stray:
+        hints = [f"{name} (now {RENAMED[name]})" if name in RENAMED else name for name in stray]
+        raise SettingsError(
+            f"unknown environment variable {', '.join(hints)}; the settings are listed in docs/settings.md"
+        )
     for row in rows():
         if given.get(row.name) is not None:
             value = given[row.name]

@@ -19,8 +19,8 @@ from pathlib import Path
 from . import __version__
 from .files import write_atomically
 from .resources import Source
+from .settings import CACHE_DIR_ENV
 
-CACHE_ENV = "CYBERFRAME_CACHE_DIR"
 FORMAT_VERSION = 1
 
 
@@ -67,7 +67,7 @@ def build_hash(files: Iterable[Source]) -> str:
 
 def cache_dir() -> Path:
     """``$CYBERFRAME_CACHE_DIR`` or the user's cache folder for cyberframe."""
-    configured = os.environ.get(CACHE_ENV)
+    configured = os.environ.get(CACHE_DIR_ENV)
     if configured:
         return Path(configured)
     from platformdirs import user_cache_dir

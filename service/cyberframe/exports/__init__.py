@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from ..errors import ExportError
 from ..knowledge import KnowledgeGraph
+from ..mappings import CONTROL_REFERENCES
 from ..progress import Progress, quiet
 
 __all__ = ["FORMATS", "ExportError", "ExportFormat", "export"]
@@ -43,7 +44,7 @@ _RDF = frozenset({"graph", "inferred"})
 
 
 def _formats() -> dict[str, ExportFormat]:
-    from . import oscal, strm
+    from . import oscal
     from .dumps import RDF_SYNTAXES
 
     out = {
@@ -67,7 +68,7 @@ def _formats() -> dict[str, ExportFormat]:
         ),
         ExportFormat(
             "strm",
-            f"NIST IR 8477 STRM CSV (default set: {strm.DEFAULT_MAPPING_SET})",
+            f"NIST IR 8477 STRM CSV (default set: {CONTROL_REFERENCES})",
             "text/csv",
             "cyberframe-ts27103-iso27002-2022.strm.csv",
             frozenset({"mapping_sets"}),

@@ -16,7 +16,7 @@
   Framing): framework -> functions -> categories -> subcategories -> references.
 * :func:`document_loader` is the only loader pyld gets here: it answers our
   own context URL from memory and refuses every other URL, so JSON-LD
-  processing never fetches anything (docs/http.md, "Errors and status codes").
+  processing never fetches anything (docs/tool-builders.md, "The JSON-LD context").
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from importlib.resources import files
 from typing import Any
 
 import pyoxigraph as ox
+from rdflib.namespace import OWL, RDF, XSD
 
 from ..knowledge import KnowledgeGraph
 from ..namespaces import BASE, CF, PREFIXES
@@ -42,9 +43,9 @@ STATIC_NAME = "context.jsonld"
 REFRESH_COMMAND = "cyberframe export --format context -o service/cyberframe/exports/static/context.jsonld"
 
 
-_RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-_OWL = "http://www.w3.org/2002/07/owl#"
-_XSD = "http://www.w3.org/2001/XMLSchema#"
+_RDF_TYPE = str(RDF.type)
+_OWL = str(OWL)
+_XSD = str(XSD)
 _CANONICAL_INTEGER = re.compile(r"^-?(0|[1-9][0-9]*)$")
 
 #: Terms of the reused vocabularies that get a short key, with their kind:
@@ -93,7 +94,7 @@ _REUSED_CLASSES = {"Concept": "skos", "ConceptScheme": "skos"}
 def _ontology_kinds() -> dict[str, set[str]]:
     """``cf:`` term local name -> its OWL types (local names), read from the ontology file."""
     kinds: dict[str, set[str]] = {}
-    ns = str(CF._NS)
+    ns = str(CF)
     for triple in ox.parse(path=ontology_path(), format=ox.RdfFormat.TURTLE):
         s = triple.subject
         if isinstance(s, ox.NamedNode) and s.value.startswith(ns) and triple.predicate.value == _RDF_TYPE:
@@ -200,11 +201,11 @@ def _object(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> dict[str, Any]:
 
 def expand(statements: Iterable[ox.Quad | ox.Triple]) -> list[dict[str, Any]]:
     """Expanded JSON-LD for triples (default graph) or quads (named graphs become graph objects)."""
-    graphs: dict[str | None, dict[str, dict[str, Any]]] = {}
+    default: dict[str, dict[str, Any]] = {}
+    graphs: dict[str, dict[str, dict[str, Any]]] = {}
     for st in statements:
         name = st.graph_name if isinstance(st, ox.Quad) else None
-        key = None if name is None or isinstance(name, ox.DefaultGraph) else _node_id(name)
-        nodes = graphs.setdefault(key, {})
+        nodes = default if name is None or isinstance(name, ox.DefaultGraph) else graphs.setdefault(_node_id(name), {})
         subject, obj = st.subject, st.object
         if isinstance(subject, ox.Triple) or isinstance(obj, ox.Triple):
             raise ValueError("RDF-star quoted triples have no JSON-LD 1.1 form")
@@ -213,10 +214,7 @@ def expand(statements: Iterable[ox.Quad | ox.Triple]) -> list[dict[str, Any]]:
             node.setdefault("@type", []).append(_node_id(obj))
         else:
             node.setdefault(st.predicate.value, []).append(_object(obj))
-    default = graphs.pop(None, {})
     for graph_key, nodes in graphs.items():
-        if graph_key is None:
-            continue
         holder = default.setdefault(graph_key, {"@id": graph_key})
         holder["@graph"] = list(nodes.values())
     return list(default.values())

@@ -29,7 +29,7 @@ from collections import defaultdict
 from typing import Any
 
 from ..knowledge import KnowledgeGraph
-from ..mappings import OSCAL_METHODS, MappingTable, load_mappings
+from ..mappings import CONTROL_REFERENCES, OSCAL_METHODS, MappingTable, load_mappings
 from ..namespaces import BASE, CF
 from ..ordering import notation_key
 from ..progress import Progress, quiet
@@ -37,10 +37,9 @@ from ..resources import internal_query
 from .metadata import DatasetInfo, dataset_info
 
 OSCAL_VERSION = "1.2.1"
-CF_NS = str(CF._NS)
+CF_NS = str(CF)
 FRAMEWORK = BASE + "id/framework/ts27103"
 ISO27002 = BASE + "id/standard/iso-iec-27002-2022"
-CONTROL_MAPPING_SET = "ts27103-iso27002-2022"
 
 #: Default file names of the three OSCAL exports; the mapping's back-matter links to the catalogs by these.
 FRAMEWORK_CATALOG_FILE = "cyberframe-ts27103.oscal-catalog.json"
@@ -281,8 +280,8 @@ def mapping_collection(kg: KnowledgeGraph, table: MappingTable | None = None) ->
     """The ``ts27103-iso27002-2022`` records as an OSCAL mapping-collection document."""
     info = dataset_info(kg)
     table = table or load_mappings(kg)
-    mapping_set = table.set_named(CONTROL_MAPPING_SET)
-    records = table.records_in([CONTROL_MAPPING_SET])
+    mapping_set = table.set_named(CONTROL_REFERENCES)
+    records = table.records_in([CONTROL_REFERENCES])
     methods = {OSCAL_METHODS[r.basis.notation] for r in records}
     rationales = {r.rationale.notation for r in records}
     source_uuid, target_uuid = _uuid(FRAMEWORK, "oscal-catalog"), _uuid(ISO27002, "oscal-catalog")

@@ -43,7 +43,7 @@ SSSOM_VERSION = "1.1"
 ALL_MAPPINGS_ID = BASE + "mappings.sssom.tsv"
 SEMAPV = "https://w3id.org/semapv/vocab/"
 CURIE_MAP = {
-    "cf": str(CF._NS),
+    "cf": str(CF),
     "cfid": str(ID),
     "linkml": "https://w3id.org/linkml/",
     "semapv": SEMAPV,

@@ -17,10 +17,8 @@ import io
 from collections.abc import Sequence
 
 from ..knowledge import KnowledgeGraph
-from ..mappings import MappingRecord, MappingTable, load_mappings
+from ..mappings import CONTROL_REFERENCES, MappingRecord, MappingTable, load_mappings
 from ..progress import Progress, quiet
-
-DEFAULT_MAPPING_SET = "ts27103-iso27002-2022"
 
 COLUMNS = (
     "Focal Document Element",
@@ -58,7 +56,7 @@ def _notes(table: MappingTable, record: MappingRecord) -> str:
 def strm_rows(table: MappingTable, mapping_sets: Sequence[str] | None = None) -> list[dict[str, str]]:
     """One STRM row (column -> value) per record of *mapping_sets* (default: subcategory -> 27002 control)."""
     rows = []
-    for r in table.records_in(mapping_sets or [DEFAULT_MAPPING_SET]):
+    for r in table.records_in(mapping_sets or [CONTROL_REFERENCES]):
         focal, ref = table.entities[r.subject], table.entities[r.object]
         rows.append(
             {

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ..errors import ProtocolError
 
@@ -137,6 +138,14 @@ def screen(text: str) -> Screening:
     )
 
 
+SCREEN_MEMO_MAX = 8192  # characters: screenings of shorter texts are remembered (4096 x 8 KiB at most)
+
+
+@lru_cache(maxsize=4096)
+def _screen_short(text: str) -> Screening:
+    return screen(text)
+
+
 def admit(text: str, *, max_length: int | None = None) -> Screening:
     """Admit *text* as a read-only, offline query, or raise :class:`ProtocolError` saying why not.
 
@@ -150,7 +159,7 @@ def admit(text: str, *, max_length: int | None = None) -> Screening:
         raise ProtocolError(413, f"query of {len(text)} characters exceeds the limit of {max_length}")
     if not text.strip():
         raise ProtocolError(400, "the query is empty")
-    screened = screen(text)
+    screened = _screen_short(text) if len(text) <= SCREEN_MEMO_MAX else screen(text)
     if screened.update is not None:
         raise ProtocolError(400, f"{READ_ONLY} (the text is a {screened.update} operation)")
     if screened.service:

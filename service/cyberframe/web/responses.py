@@ -28,8 +28,8 @@ from flask import Flask, Request, Response, request
 from werkzeug.exceptions import HTTPException
 
 from ..errors import ProtocolError
-from ..sparql.cache import Answer
-from ..sparql.engine import GZIP_MIN_BYTES
+from ..sparql.cache import Answer, FlightsFull
+from ..sparql.engine import GZIP_MIN_BYTES, RETRY
 from .state import state
 
 log = logging.getLogger("cyberframe.web")
@@ -87,7 +87,10 @@ def respond(
         return response
     if keep:
         size = sum(len(part) for part in parts if isinstance(part, (str, bytes)))
-        answer = engine.cache.get_or_compute(tuple(parts), make, wait=wait, key_size=size)
+        try:
+            answer = engine.cache.get_or_compute(tuple(parts), make, wait=wait, key_size=size)
+        except FlightsFull as exc:
+            raise ProtocolError(503, f"{exc}; try again shortly", headers=RETRY) from exc
     else:
         answer = make()
     if answer.status != 200:

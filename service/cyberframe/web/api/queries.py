@@ -67,7 +67,8 @@ def listing() -> Response:
         described = [describe_query(q, current.catalogue) for q in current.catalogue.queries.values()]
         if page is not None and fmt is HTML:
             return page(described)
-        return Answer(200, (json.dumps({"queries": described}, indent=1) + "\n").encode(), fmt.content_type)
+        body = json.dumps({"queries": described}, sort_keys=True, separators=(",", ":")) + "\n"
+        return Answer(200, body.encode(), fmt.content_type)
 
     return respond(("queries", request.url_root, fmt.key), make, keep=False)
 

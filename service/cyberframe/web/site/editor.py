@@ -194,7 +194,6 @@ def _page(query: str, result: Result | None, problem: QueryProblem | None) -> An
         "query.html",
         status=problem.status if problem else 200,
         endpoint=url_for("sparql.sparql", _external=True),
-        examples=EXAMPLES,
         graphs=sorted(engine.dataset.graphs.items()),
         timeout=engine.limits.timeout,
         max_rows=engine.limits.max_rows,

@@ -22,7 +22,7 @@ from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS
 
 from ...mappings import FRAMEWORK_SETS, MappingRecord, set_name
 from ...namespaces import CF
-from .graph_index import FACETS, ID_NS, GraphIndex, TreeNode
+from .graph_index import CONTROLS_2022, FACETS, ID_NS, GraphIndex, TreeNode
 
 RDF_TYPE = str(RDF.type)
 #: Statements the header, hierarchy, mappings and attributes sections already show.
@@ -260,14 +260,13 @@ def describe_entity(index: GraphIndex, iri: str, property_label) -> EntityView:
     current = parents[0] if parents else containers[0] if containers else None
     while current is not None and current not in trail and len(trail) < 8:
         trail.insert(0, current)
-        here = ox.NamedNode(current)
-        above = _iris_of(store, here, SKOS.broader) or _iris_of(store, here, CF.inStandard)
+        above = index.objects(current, str(SKOS.broader)) or index.objects(current, str(CF.inStandard))
         current = sorted(above)[0] if above else None
 
     facets = []
     for param, prop, heading in FACETS:
         values = iris(out_all.get(prop, []))
-        if values and iri.startswith(ID_NS + "control/iso-iec-27002-2022/"):
+        if values and iri.startswith(CONTROLS_2022):
             pairs = [(v, _facet_value(index, param, v)) for v in values]
             facets.append(Facet(param, heading, pairs))
 
@@ -303,15 +302,6 @@ def describe_entity(index: GraphIndex, iri: str, property_label) -> EntityView:
         record=index.records.get(iri),
         members=members,
     )
-
-
-def _iris_of(store: ox.Store, subject: ox.NamedNode, predicate: str) -> list[str]:
-    """The IRIs *subject* links to with *predicate*."""
-    return [
-        q.object.value
-        for q in store.quads_for_pattern(subject, ox.NamedNode(str(predicate)), None)
-        if isinstance(q.object, ox.NamedNode)
-    ]
 
 
 def _repeats_header(group: Statements, label: str | None) -> bool:

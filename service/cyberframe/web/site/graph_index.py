@@ -18,7 +18,7 @@ import pyoxigraph as ox
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
 
 from ...knowledge import INFERRED, KnowledgeGraph
-from ...mappings import MappingRecord, load_mappings, set_rank
+from ...mappings import MappingRecord, load_records, set_rank
 from ...namespaces import CF, ID
 from ...ordering import notation_key
 from ...resources import internal_query
@@ -27,6 +27,8 @@ RDF_TYPE = ox.NamedNode(str(RDF.type))
 CF_NS = str(CF)
 ID_NS = str(ID)
 TS27103 = ID_NS + "framework/ts27103"
+#: The IRI prefix of the ISO/IEC 27002:2022 controls.
+CONTROLS_2022 = ID_NS + "control/iso-iec-27002-2022/"
 
 _NOTATION = ox.NamedNode(str(SKOS.notation))
 #: Where a name comes from, best first.
@@ -146,7 +148,7 @@ class GraphIndex:
             self.subclasses[cls] = seen
 
     def _read_records(self) -> None:
-        for record in load_mappings(self.kg).records:
+        for record in load_records(self.kg):
             self.records[record.iri] = record
             self.records_by_subject[record.subject].append(record)
             self.records_by_object[record.object].append(record)
@@ -186,7 +188,7 @@ class GraphIndex:
                 category_controls: set[str] = set()
                 for sub in category.children:
                     targets = [r.object for r in self.records_by_subject.get(sub.iri, ()) if r.is_reference]
-                    controls = {t for t in targets if t.startswith(ID_NS + "control/iso-iec-27002-2022/")}
+                    controls = {t for t in targets if t.startswith(CONTROLS_2022)}
                     sub.controls, sub.references = len(controls), len(targets)
                     category_controls |= controls
                     category.references += sub.references
@@ -204,6 +206,11 @@ class GraphIndex:
         name = self.names.get(iri)
         notation = name.notation if name and name.notation else None
         return (0, notation_key(notation), iri) if notation else (1, (), iri)
+
+    def objects(self, iri: str, predicate: str) -> list[str]:
+        """The IRIs *iri* links to with *predicate*, in any graph, sorted."""
+        found = self.store.quads_for_pattern(ox.NamedNode(iri), ox.NamedNode(predicate), None)
+        return sorted({q.object.value for q in found if isinstance(q.object, ox.NamedNode)})
 
     def ordered(self, iris: Iterable[str]) -> list[str]:
         """*iris* in reading order (by notation, naturally)."""
@@ -234,7 +241,3 @@ class GraphIndex:
         prefix = ID_NS + kind + "/"
         return [iri[len(prefix) :] for iri in self.names if iri.startswith(prefix)]
 
-
-def local_name(iri: str) -> str:
-    """The part after ``#`` or the last ``/``."""
-    return iri.rsplit("#", 1)[-1] if "#" in iri else iri.rstrip("/").rsplit("/", 1)[-1]

@@ -24,11 +24,12 @@ from dataclasses import dataclass
 from flask import Blueprint, Response, abort, render_template
 from markupsafe import Markup
 
+from ...mappings import CONTROL_REFERENCES
+from ...namespaces import CF
 from ...ordering import notation_key
-from ...resources import internal_query
 from ...sparql.cache import Answer
 from .context import respond, site
-from .graph_index import ID_NS, GraphIndex
+from .graph_index import CONTROLS_2022, ID_NS, GraphIndex
 
 bp = Blueprint("heatmap", __name__)
 
@@ -104,15 +105,25 @@ class ReferenceCell:
 
 
 def reference_cells(index: GraphIndex) -> list[ReferenceCell]:
-    """Every subcategory -> control mapping record with its function, category and the control's theme."""
-    rows = index.kg.select(internal_query("page-reference-cells"))
-    cells = {
-        ReferenceCell(
-            *(row[name].value for name in ("record", "function", "category", "subcategory", "control", "theme"))
-        )
-        for row in rows
+    """Every subcategory -> control mapping record with its function, category and the control's theme.
+
+    Read from the index: its mapping records of the set ``ts27103-iso27002-2022``, its framework tree for
+    each subcategory's category and function, and each control's ``cf:theme``.
+    """
+    places = {
+        sub.iri: (function.iri, category.iri)
+        for function in index.functions
+        for category in function.children
+        for sub in category.children
     }
-    return sorted(cells, key=lambda c: c.record)
+    cells = []
+    for record in index.records.values():
+        if record.set_name != CONTROL_REFERENCES or record.subject not in places:
+            continue
+        function, category = places[record.subject]
+        for theme in index.objects(record.object, str(CF.theme)):
+            cells.append(ReferenceCell(record.iri, function, category, record.subject, record.object, theme))
+    return sorted(cells, key=lambda c: (c.record, c.theme))
 
 
 def _axis(index: GraphIndex, iri: str, *, short: bool = False) -> Axis:
@@ -196,7 +207,7 @@ def _themes(index: GraphIndex) -> list[str]:
 
 
 def _controls(index: GraphIndex) -> list[str]:
-    return [iri for iri in index.names if iri.startswith(ID_NS + "control/iso-iec-27002-2022/")]
+    return [iri for iri in index.names if iri.startswith(CONTROLS_2022)]
 
 
 def matrices() -> dict[str, Matrix]:

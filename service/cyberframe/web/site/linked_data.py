@@ -37,7 +37,7 @@ from ..negotiation import choose
 from ..responses import error_response, uncacheable
 from .context import curie, href, html_answer, respond, site, wants_html
 from .entities import PROPERTY_LABELS, describe_entity, entity_triples
-from .graph_index import ID_NS, TS27103, local_name
+from .graph_index import ID_NS, TS27103
 
 bp = Blueprint("linked_data", __name__)
 
@@ -196,7 +196,7 @@ def _ontology_html() -> Answer:
     """
     html = shipped_ontology_html().decode("utf-8")
     taken = set(_ID.findall(html))
-    namespace = str(CF._NS)
+    namespace = str(CF)
     pieces: list[str] = []
     position = 0
     for match in _ENTITY_DIV.finditer(html):
@@ -302,4 +302,3 @@ def shape_href(iri: str) -> str:
 
 
 bp.add_app_template_global(shape_href, "shape_href")
-bp.add_app_template_global(local_name, "local_name")

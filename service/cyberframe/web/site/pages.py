@@ -26,7 +26,7 @@ from ...sparql.cache import Answer
 from ...sparql.formats import HTML
 from ..negotiation import choose
 from .context import html_answer, respond, site
-from .graph_index import FACETS, ID_NS
+from .graph_index import CONTROLS_2022, FACETS, TS27103
 
 bp = Blueprint("pages", __name__, static_folder="static", static_url_path="/static", template_folder="templates")
 
@@ -63,12 +63,12 @@ def home() -> Response:
 
 def _home() -> Answer:
     index = site().index
-    framework = ID_NS + "framework/ts27103"
+    framework = TS27103
     counts = {
         "functions": len(index.functions),
         "categories": sum(f.count(1) for f in index.functions),
         "subcategories": sum(f.count(2) for f in index.functions),
-        "controls": sum(1 for i in index.names if i.startswith(ID_NS + "control/iso-iec-27002-2022/")),
+        "controls": sum(1 for i in index.names if i.startswith(CONTROLS_2022)),
         "records": len(index.records),
     }
     downloads = [FORMATS[name] for name in DOWNLOADS]
@@ -206,7 +206,7 @@ def _facet_iris(param: str) -> list[str]:
 
 
 def control_iri(notation: str) -> str:
-    return ID_NS + "control/iso-iec-27002-2022/" + notation
+    return CONTROLS_2022 + notation
 
 
 def toggle(params: dict[str, str], param: str, value: str) -> str:
