@@ -17,6 +17,9 @@ from cyberframe.resources import ontology_path, shapes_path
 from pages_support import BROWSER_ACCEPT, find_all, parse_html
 from sparql_support import Server, shared_server
 
+# Over real HTTP: every test talks to the session's `cyberframe serve`.
+pytestmark = pytest.mark.slow
+
 ID = "https://w3id.org/cyberframe/id/"
 CF = "https://w3id.org/cyberframe/ontology#"
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")

@@ -21,6 +21,9 @@ import pytest
 from pages_support import BROWSER_ACCEPT, find_all, parse_html
 from sparql_support import Server, shared_server
 
+# Over real HTTP against the session's `cyberframe serve`, and the crawl alone takes ~15 s.
+pytestmark = pytest.mark.slow
+
 MAX_REQUESTS = 1000
 MAX_SECONDS = 30.0
 _DIGITS = re.compile(r"\d+")

@@ -17,6 +17,9 @@ import pytest
 from pages_support import BROWSER_ACCEPT, find, find_all, parse_html
 from sparql_support import Server, shared_server
 
+# Over real HTTP: every test talks to the session's `cyberframe serve`.
+pytestmark = pytest.mark.slow
+
 ACME = b"""PREFIX cf: <https://w3id.org/cyberframe/ontology#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX ctl: <https://w3id.org/cyberframe/id/control/iso-iec-27002-2022/>

@@ -14,6 +14,9 @@ from conftest import split
 from cyberframe.named_queries import load_catalogue
 from sparql_support import Server, shared_server
 
+# Over real HTTP: every test talks to the session's `cyberframe serve`.
+pytestmark = pytest.mark.slow
+
 FUNCTION_BY_NAME = {"Identify": "ID", "Protect": "PR", "Detect": "DE", "Respond": "RS", "Recover": "RC"}
 
 

@@ -19,6 +19,9 @@ from SPARQLWrapper import CSV, GET, JSON, POST, TSV, TURTLE, URLENCODED, XML, SP
 from conftest import read_reference
 from sparql_support import PREFIXES, Server, shared_server
 
+# Over real HTTP: every test talks to the session's `cyberframe serve`.
+pytestmark = pytest.mark.slow
+
 FUNCTIONS = {row["function_id"]: row["function_name"] for row in read_reference("csf11-core.csv")}
 SUBCATEGORIES = {row["subcategory_id"]: row["category_id"] for row in read_reference("csf11-core.csv")}
 SELECT = PREFIXES + "SELECT ?notation ?label WHERE { ?f a cf:Function ; skos:notation ?notation ; skos:prefLabel ?label }"

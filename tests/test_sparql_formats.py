@@ -25,7 +25,11 @@ from cyberframe.namespaces import PREFIXES as NAMESPACE_PREFIXES
 from sparql_support import PREFIXES, W3C_GRAPHS, Server, shared_server
 
 # rdflib's own JSON-LD parser still builds a ConjunctiveGraph internally.
-pytestmark = pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")
+# Over real HTTP: every test talks to the session's `cyberframe serve`.
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning"),
+]
 
 FUNCTIONS = {row["function_id"]: row["function_name"] for row in read_reference("csf11-core.csv")}
 SELECT = PREFIXES + "SELECT ?notation ?label WHERE { ?f a cf:Function ; skos:notation ?notation ; skos:prefLabel ?label }"

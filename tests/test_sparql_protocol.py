@@ -14,6 +14,10 @@ import pytest
 from conftest import read_reference
 from sparql_support import GRAPH, PREFIXES, W3C_GRAPHS, Server, shared_server, sparql_with
 
+# Over real HTTP: the tests talk to the session's `cyberframe serve` (test_reference_facts_hold_for_this_suite
+# only checks the facts they assert, so it goes with them).
+pytestmark = pytest.mark.slow
+
 CORE = read_reference("csf11-core.csv")
 FUNCTIONS = {row["function_id"]: row["function_name"] for row in CORE}
 CATEGORIES = {row["category_id"] for row in CORE}
