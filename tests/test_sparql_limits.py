@@ -16,14 +16,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from rdflib import Graph
 
-from sparql_support import MAX_ROWS, TIMEOUT, Server, shared_server, sparql_with
+from sparql_support import MAX_ROWS, TIMEOUT, Server, sparql_with
 
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
-
-
-@pytest.fixture(scope="module")
-def server(request) -> Server:
-    return shared_server(request)
 
 
 @pytest.mark.slow

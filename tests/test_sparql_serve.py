@@ -60,8 +60,8 @@ def test_bad_graph_option_is_a_usage_error(value: str, fragment: str) -> None:
 @pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc")
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
-def test_signal_stops_the_server_and_its_workers(tmp_path: Path, signum: int) -> None:
-    server = start_server(["--workers", "2", "--quiet"], tmp_path / "serve.log")
+def test_signal_stops_the_server_and_its_workers(request, tmp_path: Path, signum: int) -> None:
+    server = start_server(request, ["--workers", "2", "--quiet"], tmp_path / "serve.log")
     try:
         workers = _children(server.process.pid)
         assert len(workers) == 2, "the query workers are child processes"
