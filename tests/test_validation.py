@@ -55,6 +55,7 @@ def test_shipped_graph_conforms_under_every_regime(kg, inference):
     assert [r.key() for r in outcome.results] == []
 
 
+@pytest.mark.slow  # pySHACL's meta-validation: ~3 s
 def test_shapes_graph_passes_shacl_shacl(shapes):
     """SHACL Appendix C: the shapes graph itself conforms to the SHACL-SHACL shapes."""
     import pyshacl
