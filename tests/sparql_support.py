@@ -8,7 +8,8 @@ which calls :func:`shared_server`; every network call in the SPARQL tests goes
 to 127.0.0.1 and carries a timeout.
 
 Starting a server makes a test slow: :func:`start_server` and
-:func:`shared_server` fail a test that is not marked ``slow``.
+:func:`shared_server` fail a test that is not marked ``slow``. Under
+pytest-xdist each worker starts its own session server (its own port and log).
 """
 
 from __future__ import annotations
@@ -194,7 +195,9 @@ def shared_server(request: pytest.FixtureRequest) -> Server:
         args = ["--timeout", str(TIMEOUT), "--max-rows", str(MAX_ROWS), "--workers", "2"]
         for iri, path in W3C_GRAPHS.items():
             args += ["--graph", f"{iri}={path}"]
-        server = start_server(request, args, log_dir / "main.log")
+        # one log per xdist worker: the port is read from it, so two servers must not share one
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+        server = start_server(request, args, log_dir / f"{worker}.log")
         _servers["main"] = server
         request.config.add_cleanup(server.stop)
     return _servers["main"]
