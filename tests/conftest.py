@@ -1,9 +1,21 @@
-"""Shared fixtures: the reference facts (tests/reference) and the built knowledge graph."""
+"""Shared fixtures: the reference facts (tests/reference), the built knowledge graph, the session's server.
+
+Two lanes: ``pytest -m "not slow"`` is the fast lane of the edit-test loop,
+``pytest`` runs everything (CI). A test is marked ``slow`` when it starts a
+server, a browser, a wheel build or a CLI subprocess, or takes more than a few
+seconds alone. The first four are enforced here: :func:`require_slow` fails a
+test that is not marked slow and asks for the session server (or any other
+helper that calls it), and :func:`_fast_lane_guard` fails one that starts a
+CLI subprocess, a browser, a wheel build or an HTTP listener by other means.
+"""
 
 from __future__ import annotations
 
 import csv
 import os
+import re
+import socketserver
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -85,3 +97,84 @@ def env_cache(tmp_path: Path) -> Iterator[Path]:
         os.environ.pop("CYBERFRAME_CACHE_DIR", None)
     else:
         os.environ["CYBERFRAME_CACHE_DIR"] = old
+
+
+# --- the fast lane -------------------------------------------------------------------------------
+
+FAST_LANE = 'The fast lane (pytest -m "not slow") starts no server, browser, wheel build or CLI subprocess'
+
+
+def require_slow(request: pytest.FixtureRequest, what: str) -> None:
+    """Fail the requesting test, before anything starts, unless it is marked slow.
+
+    *what* says what the test was about to do ("starts a `cyberframe serve` process").
+    From a function-scoped fixture the test itself (or its class or module) must carry
+    the mark; from a module-scoped one, the module (the fixture outlives any one test).
+    """
+    node = request.node
+    if node.get_closest_marker("slow") is not None:
+        return
+    if isinstance(node, pytest.Item):
+        fix = "mark it @pytest.mark.slow (or its module: pytestmark = pytest.mark.slow)"
+    else:
+        fix = f"the fixture is {request.scope}-scoped, so mark the module: pytestmark = pytest.mark.slow"
+    pytest.fail(f"{node.nodeid} {what} but is not marked slow: {fix}. {FAST_LANE}.", pytrace=False)
+
+
+_WHEEL_BUILD = re.compile(r"\bpip\b.*\bwheel\b|-m build\b|\bhatchling\b.*\bbuild\b")
+
+
+def _forbidden_process(args) -> str | None:
+    """What a subprocess with these *args* would do that the fast lane forbids, or None."""
+    words = [args] if isinstance(args, str | bytes | os.PathLike) else list(args)
+    words = [os.fsdecode(word) for word in words]
+    text = " ".join(words)
+    program = Path(words[0]).name if words else ""
+    if program == "cyberframe" or "cyberframe.cli" in text:
+        return "runs the cyberframe CLI in a subprocess"
+    if program.startswith(("chromium", "chrome", "google-chrome")) or "playwright" in text:
+        return "starts a browser"
+    if _WHEEL_BUILD.search(text):
+        return "builds a wheel"
+    return None
+
+
+@pytest.fixture(autouse=True)
+def _fast_lane_guard(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """In a test not marked slow: no CLI subprocess, browser, wheel build, waitress or socketserver listener.
+
+    Other subprocesses stay allowed: the query workers of an in-process app
+    (``app.test_client()``), ``python -c`` probes. Plain sockets stay allowed
+    too: the tests that prove nothing connects out listen on one.
+    """
+    if request.node.get_closest_marker("slow") is not None:
+        return
+
+    def refuse(what: str) -> None:
+        require_slow(request, what)
+
+    popen_init = subprocess.Popen.__init__
+
+    def guarded_popen_init(self, args, *rest, **options):
+        what = _forbidden_process(args)
+        if what:
+            refuse(what)
+        popen_init(self, args, *rest, **options)
+
+    def no_listener(*args, **kwargs):
+        refuse("starts an HTTP server")
+
+    monkeypatch.setattr(subprocess.Popen, "__init__", guarded_popen_init)
+    monkeypatch.setattr(socketserver.TCPServer, "server_activate", no_listener)
+    import waitress
+
+    monkeypatch.setattr(waitress, "create_server", no_listener)
+    monkeypatch.setattr(waitress, "serve", no_listener)
+
+
+@pytest.fixture
+def server(request: pytest.FixtureRequest):
+    """The session's real ``cyberframe serve`` (tests/sparql_support.py), started on first use: slow tests only."""
+    from sparql_support import shared_server
+
+    return shared_server(request)

@@ -3,8 +3,13 @@
 The server listens on a free 127.0.0.1 port (``--port 0``; the port is read
 from its log), serves the three W3C protocol test graphs as extra named graphs,
 and has a short query time limit and a small row cap so that the limit tests
-run fast. Test modules get it through :func:`shared_server`; every network
-call in the SPARQL tests goes to 127.0.0.1 and carries a timeout.
+run fast. Tests get it through the ``server`` fixture (tests/conftest.py),
+which calls :func:`shared_server`; every network call in the SPARQL tests goes
+to 127.0.0.1 and carries a timeout.
+
+Starting a server makes a test slow: :func:`start_server` and
+:func:`shared_server` fail a test that is not marked ``slow``. Under
+pytest-xdist each worker starts its own session server (its own port and log).
 """
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+
+from conftest import require_slow
 
 ROOT = Path(__file__).resolve().parents[1]
 W3C = Path(__file__).resolve().parent / "w3c"
@@ -134,8 +141,11 @@ def _die_with_parent() -> None:
         ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
-def start_server(args: list[str], log: Path, env: dict[str, str] | None = None) -> Server:
-    """Start ``cyberframe serve --port 0 ARGS`` and wait until ``/health`` says it is ready."""
+def start_server(
+    request: pytest.FixtureRequest, args: list[str], log: Path, env: dict[str, str] | None = None
+) -> Server:
+    """Start ``cyberframe serve --port 0 ARGS`` and wait until ``/health`` says it is ready (slow tests only)."""
+    require_slow(request, "starts a `cyberframe serve` process")
     command = [sys.executable, "-m", "cyberframe.cli", "serve", "--host", "127.0.0.1", "--port", "0", *args]
     handle = open(log, "w", encoding="utf-8")  # noqa: SIM115 - the server writes to it for its whole life
     process = subprocess.Popen(
@@ -177,14 +187,17 @@ _servers: dict[str, Server] = {}
 
 
 def shared_server(request: pytest.FixtureRequest) -> Server:
-    """The session's server, started on first use and stopped when the session ends."""
+    """The session's server, started on first use and stopped when the session ends (slow tests only)."""
+    require_slow(request, "uses the session's `cyberframe serve`")
     if "main" not in _servers:
         log_dir = request.config.rootpath / ".pytest_cache" / "cyberframe-serve"
         log_dir.mkdir(parents=True, exist_ok=True)
         args = ["--timeout", str(TIMEOUT), "--max-rows", str(MAX_ROWS), "--workers", "2"]
         for iri, path in W3C_GRAPHS.items():
             args += ["--graph", f"{iri}={path}"]
-        server = start_server(args, log_dir / "main.log")
+        # one log per xdist worker: the port is read from it, so two servers must not share one
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+        server = start_server(request, args, log_dir / f"{worker}.log")
         _servers["main"] = server
         request.config.add_cleanup(server.stop)
     return _servers["main"]

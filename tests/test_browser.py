@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from sparql_support import Server, shared_server
+from conftest import require_slow
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
@@ -32,12 +32,8 @@ pytestmark = [
 
 
 @pytest.fixture(scope="module")
-def server(request: pytest.FixtureRequest) -> Server:
-    return shared_server(request)
-
-
-@pytest.fixture(scope="module")
-def browser():
+def browser(request: pytest.FixtureRequest):
+    require_slow(request, "drives a browser")
     playwright_api = pytest.importorskip("playwright.sync_api", reason="the test extra installs playwright")
     with playwright_api.sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)

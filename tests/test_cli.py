@@ -62,6 +62,7 @@ def test_build_if_stale_reuses_a_fresh_snapshot(kg):
     assert result.stdout.startswith(f"fresh: {kg.manifest.triples} triples")
 
 
+@pytest.mark.slow
 def test_stats_runs_as_a_real_process(kg):
     env = {**os.environ, "PYTHONWARNINGS": "error::DeprecationWarning"}
     proc = subprocess.run(

@@ -81,6 +81,7 @@ def test_bad_usage_exits_2_with_a_clear_message(args, message):
     assert message in result.stderr
 
 
+@pytest.mark.slow  # every format at once, JSON-LD of the whole graph included: ~4 s
 def test_every_format_exports(kg):
     """Each format of the list is made from the graph and is non-empty (its content is checked elsewhere)."""
     for name in FORMATS:

@@ -83,6 +83,7 @@ def sssom_rows(sssom_bytes) -> list[dict[str, str]]:
 # --- SSSOM ---------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # sssom-py and its pandas/LinkML stack: ~2.5 s, ~1 s of it the import
 @pytest.mark.filterwarnings("ignore::DeprecationWarning:sssom")  # sssom 0.4.21 still uses pandas 2 idioms
 def test_sssom_parses_and_validates_with_sssom_py(sssom_bytes, tmp_path, caplog):
     from sssom.constants import SchemaValidationType

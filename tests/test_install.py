@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, require_slow
 
 pytestmark = pytest.mark.slow
 
@@ -27,10 +27,17 @@ def run(*args: object, **kwargs) -> subprocess.CompletedProcess:
     return subprocess.run([str(a) for a in args], capture_output=True, text=True, timeout=300, check=True, **kwargs)
 
 
-def test_wheel_install_serves_the_full_graph(tmp_path: Path, reference):
+@pytest.fixture
+def wheel(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
+    """cyberframe's wheel, built from this checkout (no build isolation: nothing is downloaded); slow tests only."""
+    require_slow(request, "builds a wheel")
     wheels = tmp_path / "wheels"
     run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", wheels, ROOT)
-    (wheel,) = wheels.glob("cyberframe-*.whl")
+    (built,) = wheels.glob("cyberframe-*.whl")
+    return built
+
+
+def test_wheel_install_serves_the_full_graph(wheel: Path, tmp_path: Path, reference):
     names = zipfile.ZipFile(wheel).namelist()
     assert "cyberframe/ontology/cyberframe.ttl" in names
     assert "cyberframe/data/framework.ttl" in names

@@ -15,7 +15,9 @@ import pytest
 
 from cyberframe.resources import ontology_path, shapes_path
 from pages_support import BROWSER_ACCEPT, find_all, parse_html
-from sparql_support import Server, shared_server
+
+# Over real HTTP: every test talks to the session's `cyberframe serve`.
+pytestmark = pytest.mark.slow
 
 ID = "https://w3id.org/cyberframe/id/"
 CF = "https://w3id.org/cyberframe/ontology#"
@@ -26,11 +28,6 @@ SYNTAXES = {
     "application/rdf+xml": ox.RdfFormat.RDF_XML,
     "application/ld+json": ox.RdfFormat.JSON_LD,
 }
-
-
-@pytest.fixture(scope="module")
-def server(request: pytest.FixtureRequest) -> Server:
-    return shared_server(request)
 
 
 def _triples(body: bytes, media_type: str) -> set[ox.Triple]:

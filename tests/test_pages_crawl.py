@@ -19,16 +19,13 @@ from collections import deque
 import pytest
 
 from pages_support import BROWSER_ACCEPT, find_all, parse_html
-from sparql_support import Server, shared_server
+
+# Over real HTTP against the session's `cyberframe serve`, and the crawl alone takes ~15 s.
+pytestmark = pytest.mark.slow
 
 MAX_REQUESTS = 1000
 MAX_SECONDS = 30.0
 _DIGITS = re.compile(r"\d+")
-
-
-@pytest.fixture(scope="module")
-def server(request: pytest.FixtureRequest) -> Server:
-    return shared_server(request)
 
 
 def shape(url: str) -> str:

@@ -15,7 +15,9 @@ import pyoxigraph as ox
 import pytest
 
 from pages_support import BROWSER_ACCEPT, find, find_all, parse_html
-from sparql_support import Server, shared_server
+
+# Over real HTTP: every test talks to the session's `cyberframe serve`.
+pytestmark = pytest.mark.slow
 
 ACME = b"""PREFIX cf: <https://w3id.org/cyberframe/ontology#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
@@ -49,11 +51,6 @@ EXPECTED = {
         CFSH + "NamespaceShape-declared",
     ),
 }
-
-
-@pytest.fixture(scope="module")
-def server(request: pytest.FixtureRequest) -> Server:
-    return shared_server(request)
 
 
 def _multipart(fields: dict[str, str], files: dict[str, tuple[str, bytes]]) -> tuple[bytes, str]:

@@ -12,14 +12,11 @@ import pytest
 
 from conftest import split
 from cyberframe.named_queries import load_catalogue
-from sparql_support import Server, shared_server
+
+# Over real HTTP: every test talks to the session's `cyberframe serve`.
+pytestmark = pytest.mark.slow
 
 FUNCTION_BY_NAME = {"Identify": "ID", "Protect": "PR", "Detect": "DE", "Respond": "RS", "Recover": "RC"}
-
-
-@pytest.fixture(scope="module")
-def server(request) -> Server:
-    return shared_server(request)
 
 
 def test_listing_json_names_every_query_with_its_parameters(server):

@@ -17,17 +17,15 @@ from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import CSV, GET, JSON, POST, TSV, TURTLE, URLENCODED, XML, SPARQLWrapper
 
 from conftest import read_reference
-from sparql_support import PREFIXES, Server, shared_server
+from sparql_support import PREFIXES, Server
+
+# Over real HTTP: every test talks to the session's `cyberframe serve`.
+pytestmark = pytest.mark.slow
 
 FUNCTIONS = {row["function_id"]: row["function_name"] for row in read_reference("csf11-core.csv")}
 SUBCATEGORIES = {row["subcategory_id"]: row["category_id"] for row in read_reference("csf11-core.csv")}
 SELECT = PREFIXES + "SELECT ?notation ?label WHERE { ?f a cf:Function ; skos:notation ?notation ; skos:prefLabel ?label }"
 CONSTRUCT = PREFIXES + "CONSTRUCT { ?f skos:notation ?n } WHERE { ?f a cf:Function ; skos:notation ?n }"
-
-
-@pytest.fixture(scope="module")
-def server(request) -> Server:
-    return shared_server(request)
 
 
 def _wrapper(server: Server, method: str = GET) -> SPARQLWrapper:

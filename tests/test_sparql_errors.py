@@ -10,15 +10,13 @@ import urllib.parse
 
 import pytest
 
-from sparql_support import Server, shared_server
+from sparql_support import Server
+
+# Over real HTTP: every test talks to the session's `cyberframe serve`.
+pytestmark = pytest.mark.slow
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 DIRECT = {"Content-Type": "application/sparql-query"}
-
-
-@pytest.fixture(scope="module")
-def server(request) -> Server:
-    return shared_server(request)
 
 
 def _short_and_clean(body: bytes) -> None:

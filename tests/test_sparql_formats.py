@@ -22,10 +22,14 @@ from rdflib.query import Result
 from conftest import read_reference
 from cyberframe.exports.jsonld import context_bytes
 from cyberframe.namespaces import PREFIXES as NAMESPACE_PREFIXES
-from sparql_support import PREFIXES, W3C_GRAPHS, Server, shared_server
+from sparql_support import PREFIXES, W3C_GRAPHS, Server
 
 # rdflib's own JSON-LD parser still builds a ConjunctiveGraph internally.
-pytestmark = pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")
+# Over real HTTP: every test talks to the session's `cyberframe serve`.
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning"),
+]
 
 FUNCTIONS = {row["function_id"]: row["function_name"] for row in read_reference("csf11-core.csv")}
 SELECT = PREFIXES + "SELECT ?notation ?label WHERE { ?f a cf:Function ; skos:notation ?notation ; skos:prefLabel ?label }"
@@ -42,11 +46,6 @@ RDF_FORMATS = {
     "application/n-triples": "nt",
     "application/rdf+xml": "xml",
 }
-
-
-@pytest.fixture(scope="module")
-def server(request) -> Server:
-    return shared_server(request)
 
 
 def _rows_json(body: bytes) -> dict[str, str]:

@@ -16,16 +16,12 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from rdflib import Graph
 
-from sparql_support import MAX_ROWS, TIMEOUT, Server, shared_server, sparql_with
+from sparql_support import MAX_ROWS, TIMEOUT, Server, sparql_with
 
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 
 
-@pytest.fixture(scope="module")
-def server(request) -> Server:
-    return shared_server(request)
-
-
+@pytest.mark.slow
 def test_runaway_query_is_stopped_with_503_while_others_are_served(server: Server) -> None:
     """A cartesian product over all triples: 503 within timeout + 1 s; /health and queries keep answering."""
     with ThreadPoolExecutor(max_workers=1) as pool:
@@ -56,6 +52,7 @@ def test_runaway_query_is_stopped_with_503_while_others_are_served(server: Serve
     assert server.select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o } # after the runaway")[0]["n"]
 
 
+@pytest.mark.slow
 def test_runaway_construct_and_concurrent_runaways(server: Server) -> None:
     """Runaways at once: all get 503 in time, identical ones share one worker (single flight), the pool recovers."""
     before = server.get(path="/health").json()["workers"]["killed_on_timeout"]
@@ -70,6 +67,7 @@ def test_runaway_construct_and_concurrent_runaways(server: Server) -> None:
     assert server.get(path="/health").json()["workers"]["killed_on_timeout"] == before + 2
 
 
+@pytest.mark.slow
 def test_select_is_capped_with_an_explicit_signal(server: Server) -> None:
     response = server.query("SELECT * WHERE { ?s ?p ?o }", accept="text/tab-separated-values")
     assert response.status == 200
@@ -81,12 +79,14 @@ def test_select_is_capped_with_an_explicit_signal(server: Server) -> None:
     assert len(json_rows) == MAX_ROWS
 
 
+@pytest.mark.slow
 def test_construct_is_capped_with_an_explicit_signal(server: Server) -> None:
     response = server.query("CONSTRUCT WHERE { ?s ?p ?o }", accept="text/turtle")
     assert response.status == 200 and response.header("X-Cyberframe-Truncated") == "true"
     assert len(Graph().parse(data=response.body, format="turtle")) == MAX_ROWS
 
 
+@pytest.mark.slow
 def test_answers_under_the_cap_are_not_flagged(server: Server) -> None:
     response = server.query("SELECT * WHERE { ?s ?p ?o } LIMIT " + str(MAX_ROWS))
     assert response.status == 200
@@ -123,6 +123,7 @@ def listener() -> Iterator[tuple[int, list]]:
     sock.close()
 
 
+@pytest.mark.slow
 def test_no_outbound_connection_is_ever_attempted(server: Server, listener) -> None:
     """FROM, FROM NAMED and graph parameters name graphs, they are never fetched; SERVICE never runs."""
     port, seen = listener

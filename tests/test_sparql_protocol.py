@@ -12,7 +12,11 @@ from collections import Counter
 import pytest
 
 from conftest import read_reference
-from sparql_support import GRAPH, PREFIXES, W3C_GRAPHS, Server, shared_server, sparql_with
+from sparql_support import GRAPH, PREFIXES, W3C_GRAPHS, Server, sparql_with
+
+# Over real HTTP: the tests talk to the session's `cyberframe serve` (test_reference_facts_hold_for_this_suite
+# only checks the facts they assert, so it goes with them).
+pytestmark = pytest.mark.slow
 
 CORE = read_reference("csf11-core.csv")
 FUNCTIONS = {row["function_id"]: row["function_name"] for row in CORE}
@@ -25,11 +29,6 @@ FUNCTIONS_QUERY = PREFIXES + "SELECT ?notation ?label WHERE { ?f a cf:Function ;
 SUBCATEGORY_COUNT = PREFIXES + "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a cf:Subcategory }"
 FRAMEWORK = GRAPH + "framework"
 CONTROLS_GRAPH = GRAPH + "iso27002-2022"
-
-
-@pytest.fixture(scope="module")
-def server(request) -> Server:
-    return shared_server(request)
 
 
 def test_reference_facts_hold_for_this_suite() -> None:

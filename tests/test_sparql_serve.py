@@ -20,6 +20,7 @@ def _serve(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([*SERVE, *args], cwd=ROOT, capture_output=True, text=True, timeout=60)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("content", "suffix", "fragments"),
     [
@@ -40,6 +41,7 @@ def test_bad_graph_file_is_a_usage_error(tmp_path: Path, content: str, suffix: s
         assert fragment.lower() in result.stderr.lower(), result.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("value", "fragment"),
     [
@@ -55,10 +57,11 @@ def test_bad_graph_option_is_a_usage_error(value: str, fragment: str) -> None:
     assert result.returncode == 2 and fragment in result.stderr, result.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc")
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
-def test_signal_stops_the_server_and_its_workers(tmp_path: Path, signum: int) -> None:
-    server = start_server(["--workers", "2", "--quiet"], tmp_path / "serve.log")
+def test_signal_stops_the_server_and_its_workers(request, tmp_path: Path, signum: int) -> None:
+    server = start_server(request, ["--workers", "2", "--quiet"], tmp_path / "serve.log")
     try:
         workers = _children(server.process.pid)
         assert len(workers) == 2, "the query workers are child processes"
@@ -131,6 +134,7 @@ def test_extra_graphs_in_every_accepted_format(kg, tmp_path: Path) -> None:
     assert dataset.graphs["http://org.example/graph/g.ttl"] == 2
 
 
+@pytest.mark.slow
 def test_port_in_use_is_a_usage_error() -> None:
     import socket
 

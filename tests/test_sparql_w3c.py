@@ -19,7 +19,11 @@ import pytest
 from rdflib import Graph, Namespace, URIRef
 from rdflib.collection import Collection
 
-from sparql_support import Server, shared_server
+from sparql_support import Server
+
+# Over real HTTP: the tests talk to the session's `cyberframe serve` (test_manifest_is_complete only
+# checks the manifest they run, so it goes with them).
+pytestmark = pytest.mark.slow
 
 MANIFEST = Path(__file__).resolve().parent / "w3c" / "protocol-manifest.ttl"
 MF = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
@@ -94,11 +98,6 @@ def load_manifest() -> list[ProtocolTest]:
 
 
 TESTS = load_manifest()
-
-
-@pytest.fixture(scope="module")
-def server(request) -> Server:
-    return shared_server(request)
 
 
 def test_manifest_is_complete() -> None:

@@ -49,12 +49,13 @@ def test_shipped_graph_validates_within_a_second(shipped):
     assert shipped.seconds < 2.0, shipped.seconds
 
 
-@pytest.mark.parametrize("inference", ["rdfs", "owlrl"])
+@pytest.mark.parametrize("inference", [pytest.param("rdfs", marks=pytest.mark.slow), "owlrl"])  # rdfs: ~4 s
 def test_shipped_graph_conforms_under_every_regime(kg, inference):
     outcome = validate(inference=inference)
     assert [r.key() for r in outcome.results] == []
 
 
+@pytest.mark.slow  # pySHACL's meta-validation: ~3 s
 def test_shapes_graph_passes_shacl_shacl(shapes):
     """SHACL Appendix C: the shapes graph itself conforms to the SHACL-SHACL shapes."""
     import pyshacl
@@ -104,6 +105,7 @@ def test_split_by_regime_deactivates_the_other_regime(shapes):
     assert (CFSH["Iso27002-2022ProvisionShape"], SH.deactivated, on) not in entailed
 
 
+@pytest.mark.slow  # an RDFS closure of the shipped graph: ~5 s
 def test_regimes_keep_entailments_away_from_asserted_shapes():
     """RDFS makes a clause with a control attribute a cf:Control (disjoint with cf:Clause), but the
     subcategory stated only through skos:narrower still lacks its asserted skos:broader."""
@@ -120,6 +122,7 @@ def test_regimes_keep_entailments_away_from_asserted_shapes():
     assert len(list(report.objects(None, SH.result))) == len(rdfs.results)
 
 
+@pytest.mark.slow  # an RDFS closure of the shipped graph: ~4 s
 def test_user_shapes_without_a_regime_see_the_entailments(tmp_path):
     shapes = tmp_path / "my-shapes.ttl"
     shapes.write_text("""
@@ -142,6 +145,7 @@ def test_user_shapes_without_a_regime_see_the_entailments(tmp_path):
     assert not outcome.conforms and outcome.fails(SH.Warning) and not outcome.fails(SH.Violation)
 
 
+@pytest.mark.slow  # pySHACL over every fixture: ~14 s
 @pytest.mark.skipif(not turbo_available(), reason="pyshacl-turbo is not installed")
 def test_engines_agree_on_every_fixture():
     """pySHACL is the reference: pyshacl-turbo must give the same results, message for message."""

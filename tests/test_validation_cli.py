@@ -133,6 +133,7 @@ def test_fail_on_and_custom_shapes(tmp_path):
     assert strict.exit_code == 1
 
 
+@pytest.mark.slow  # an RDFS closure of the shipped graph: ~4 s
 def test_inference_option(tmp_path):
     result = invoke(str(SHAPES_DIR / "regimes.ttl"), "--inference", "rdfs", "--format", "json")
     assert result.exit_code == 1
@@ -289,6 +290,7 @@ def test_option_lists_match_the_library():
 # --- the real command ------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_real_subprocess(tmp_path):
     """The installed console script, as a user runs it: a bad file gives exit 1 and JSON on stdout."""
     script = Path(sys.executable).with_name("cyberframe")
