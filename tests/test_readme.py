@@ -79,7 +79,7 @@ def test_exactly_two_setup_commands():
     commands = setup_commands()
     assert set(commands) == {"serve", "test"}
     assert commands["serve"].endswith("cyberframe serve") and "pip install ." in commands["serve"]
-    assert commands["test"].endswith(".venv/bin/pytest") and "[test]" in commands["test"]
+    assert commands["test"].endswith(".venv/bin/pytest -n auto") and "[test]" in commands["test"]
 
 
 def test_ci_runs_the_readme_test_command():

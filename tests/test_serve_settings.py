@@ -14,9 +14,9 @@ from sparql_support import start_server
 pytestmark = pytest.mark.slow
 
 
-def test_environment_and_flags_reach_the_running_server(tmp_path: Path) -> None:
+def test_environment_and_flags_reach_the_running_server(request: pytest.FixtureRequest, tmp_path: Path) -> None:
     env = {"CYBERFRAME_SPARQL_TIMEOUT": "2", "CYBERFRAME_SPARQL_MAX_ROWS": "3", "CYBERFRAME_ACCESS_LOG": "off"}
-    server = start_server(["--workers", "1", "--max-rows", "4"], tmp_path / "serve.log", env=env)
+    server = start_server(request, ["--workers", "1", "--max-rows", "4"], tmp_path / "serve.log", env=env)
     try:
         health = server.get(path="/health").json()
         assert health["timeout_seconds"] == 2.0  # from the environment
