@@ -138,19 +138,22 @@ def fit(payload: dict[str, Any], key: str, max_bytes: int, what: str = "rows") -
     items = payload[key]
     if len(dumps(payload).encode()) <= max_bytes:
         return payload
+
+    def cut(shown: int) -> dict[str, Any]:
+        note = (
+            f"truncated: {shown} of {len(items)} {what} shown (output limit {max_bytes} bytes); "
+            "narrow the question (a parameter, a FILTER or a LIMIT) to see the rest"
+        )
+        return {**payload, key: items[:shown], "truncated": True, "note": note}
+
     low, high = 0, len(items)  # the largest prefix that fits, by bisection
     while low < high:
         middle = (low + high + 1) // 2
-        trial = {**payload, key: items[:middle], "truncated": True, "note": "x" * 200}
-        if len(dumps(trial).encode()) <= max_bytes:
+        if len(dumps(cut(middle)).encode()) <= max_bytes:
             low = middle
         else:
             high = middle - 1
-    note = (
-        f"truncated: {low} of {len(items)} {what} shown (output limit {max_bytes} bytes); "
-        "narrow the question (a parameter, a FILTER or a LIMIT) to see the rest"
-    )
-    return {**payload, key: items[:low], "truncated": True, "note": note}
+    return cut(low)
 
 
 class Toolbox:
