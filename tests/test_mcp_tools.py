@@ -106,3 +106,26 @@ def test_describe_is_capped_with_a_marker(backend):
     assert len(result.content[0].text.encode()) <= 4096
     assert payload["truncated"] is True and len(payload["mappings"]) < payload["mapping_count"]
     assert "mapping records shown (output limit 4096 bytes)" in payload["note"]
+
+
+def test_validate_counts_every_result_but_lists_a_bounded_report(backend):
+    """1005 misspelt control IRIs: 1005 violations counted, at most 1000 results listed, the cut marked."""
+    lines = ["PREFIX ctl: <https://w3id.org/cyberframe/id/control/iso-iec-27002-2022/>"]
+    lines += [f"<https://example.org/soa> <https://example.org/implements> ctl:9.{n} ." for n in range(1005)]
+    payload = backend.toolbox.call("validate", {"turtle": "\n".join(lines)})
+    assert payload["conforms"] is False and payload["violations"] == 1005 and payload["submitted_triples"] == 1005
+    listed = [r for group in payload["focus_nodes"] for r in group["results"]]
+    assert 0 < len(listed) <= 1000 and payload["truncated"] is True
+    assert {r["shape"] for r in listed} == {"https://w3id.org/cyberframe/shapes#IdentifierShape-type"}
+    assert "focus nodes shown (output limit 4096 bytes)" in payload["note"]
+
+
+def test_command_refuses_bad_limits_before_opening_anything():
+    from click.testing import CliRunner
+
+    from cyberframe.cli import main
+
+    result = CliRunner().invoke(main, ["mcp", "--timeout", "0"])
+    assert result.exit_code == 2 and "below the minimum 0.1" in result.output
+    result = CliRunner().invoke(main, ["mcp", "--max-output-bytes", "10"])
+    assert result.exit_code == 2 and "10 is not in the range x>=1024" in result.output

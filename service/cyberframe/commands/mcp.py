@@ -9,8 +9,6 @@ limits are the service's (docs/settings.md): the flags below, else the
 
 from __future__ import annotations
 
-import sys
-
 import click
 
 from . import progress
@@ -42,4 +40,3 @@ def mcp(timeout: float | None, max_rows: int | None, workers: int | None, max_ou
     backend = open_backend(settings, max_output_bytes=max_output_bytes or DEFAULT_MAX_OUTPUT_BYTES, progress=progress)
     progress(f"cyberframe MCP server ready on stdio: {len(backend.toolbox.specs())} tools")
     serve_stdio(backend)
-    sys.exit(0)

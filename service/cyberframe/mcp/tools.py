@@ -550,7 +550,7 @@ def report(outcome: ValidationOutcome, submitted: int) -> dict[str, Any]:
     focus_nodes = sorted(
         groups.values(), key=lambda g: (min(order.get(r["severity"], 3) for r in g["results"]), g["curie"])
     )
-    return {
+    payload: dict[str, Any] = {
         "conforms": outcome.conforms,
         "violations": len(outcome.violations),
         "warnings": len(outcome.warnings),
@@ -562,6 +562,12 @@ def report(outcome: ValidationOutcome, submitted: int) -> dict[str, Any]:
         "focus_nodes": focus_nodes,
         "truncated": len(outcome.results) > MAX_VALIDATION_RESULTS,
     }
+    if payload["truncated"]:
+        payload["note"] = (
+            f"truncated: the first {MAX_VALIDATION_RESULTS} of {len(outcome.results)} results only; "
+            "the counts cover all"
+        )
+    return payload
 
 
 def _only(given: Mapping[str, Any], tool: str, allowed: set[str]) -> None:
