@@ -51,7 +51,8 @@ class Backend:
     toolbox: Toolbox
 
     def close(self) -> None:
-        self.toolbox.engine.close()
+        """Stop the query workers; a client waits about two seconds for its server to exit before killing it."""
+        self.toolbox.engine.executor.close(timeout=1.0)
 
 
 def open_backend(

@@ -29,7 +29,7 @@ from rdflib.namespace import DCTERMS, RDF, SKOS
 
 from ..errors import ProtocolError
 from ..knowledge import KnowledgeGraph
-from ..mappings import MappingTable, load_mappings, set_name
+from ..mappings import MappingRecord, load_records, set_name, set_rank
 from ..named_queries import (
     NamedQuery,
     NamedQueryError,
@@ -38,6 +38,7 @@ from ..named_queries import (
     UnknownEntity,
 )
 from ..namespaces import CF, curie
+from ..ordering import notation_key
 from ..rdfio import RdfDocument, RdfInputError, parse_rdf
 from ..sparql.admission import admit
 from ..sparql.engine import ROWS_HEADER, TRUNCATED_HEADER, SparqlEngine
@@ -197,8 +198,6 @@ class Toolbox:
         """The values a coded parameter takes, in a stable order (empty for free text and entities)."""
         if param.kind.values is None:
             return []
-        from ..ordering import notation_key
-
         return sorted(self.catalogue.allowed_values(param.type).values(), key=notation_key)
 
     def query_spec(self, query: NamedQuery) -> ToolSpec:
@@ -387,9 +386,13 @@ class Toolbox:
         )
 
     @cached_property
-    def mappings(self) -> MappingTable:
-        """Every mapping record with the elements it relates, read once."""
-        return load_mappings(self.kg)
+    def records(self) -> dict[str, list[MappingRecord]]:
+        """Every mapping record, read once, by the IRI of each element it relates."""
+        by_element: dict[str, list[MappingRecord]] = {}
+        for record in load_records(self.kg):
+            by_element.setdefault(record.subject, []).append(record)
+            by_element.setdefault(record.object, []).append(record)
+        return by_element
 
     def _name(self, iri: str) -> dict[str, Any]:
         """``{iri, notation, label}`` of a resource (English or untagged literals)."""
@@ -460,20 +463,26 @@ class Toolbox:
                 "trail": [self._name(t) for t in trail],
             },
         }
-        records = [r for r in self.mappings.records_in() if iri in (r.subject, r.object)]
-        payload["mappings"] = [
-            {
-                "direction": "from" if record.subject == iri else "to",
-                "other": self._name(record.object if record.subject == iri else record.subject),
-                "relationship": record.relationship.notation,
-                "rationale": record.rationale.notation,
-                "basis": record.basis.notation,
-                "mapping_set": set_name(record.mapping_set),
-                "record": record.iri,
-            }
-            for record in records
-        ]
-        payload["mapping_count"] = len(records)
+        mappings = []
+        for record in self.records.get(iri, []):
+            other = self._name(record.object if record.subject == iri else record.subject)
+            mappings.append(
+                (
+                    (set_rank(record.mapping_set), notation_key(other.get("notation", "")), record.iri),
+                    {
+                        "direction": "from" if record.subject == iri else "to",
+                        "other": other,
+                        "relationship": record.relationship.notation,
+                        "rationale": record.rationale.notation,
+                        "basis": record.basis.notation,
+                        "mapping_set": set_name(record.mapping_set),
+                        "record": record.iri,
+                    },
+                )
+            )
+        # the framework's own sets first (mappings.SET_ORDER), then the other ends in reading order
+        payload["mappings"] = [entry for _, entry in sorted(mappings, key=lambda pair: pair[0])]
+        payload["mapping_count"] = len(mappings)
         payload["truncated"] = False
         return fit(payload, "mappings", self.max_output_bytes, "mapping records")
 
