@@ -214,12 +214,12 @@ class Toolbox:
             if param.default:
                 schema["default"] = param.default
             elif not param.required:
-                schema["description"] += " (leave out for no filter)"
+                schema["description"] += " (optional)"
             if param.name in query.example:
                 schema["examples"] = [query.example[param.name]]
             properties[param.name] = schema
         required = [p.name for p in query.params if p.required]
-        description = f"{query.summary}.\n\n{query.description}"
+        description = f"{query.summary.rstrip('.')}.\n\n{query.description}"
         if query.form == "CONSTRUCT":
             description += "\n\nAnswers RDF statements as rows of subject, predicate and object."
         return ToolSpec(
