@@ -337,11 +337,14 @@ def test_references_shortcut_agrees_with_records(asserted):
 
 
 def test_every_record_is_complete(asserted):
+    """Every record names its source, or (derived by a stated rule) its rule and inputs."""
     rows = asserted("""
         SELECT ?r WHERE { ?r a cf:MappingRecord .
-          FILTER NOT EXISTS { ?r cf:mappingSubject ?s ; cf:mappingObject ?o ; cf:relationship ?rel ;
-                                 cf:rationale ?why ; cf:basis ?b ; cf:inMappingSet ?set ;
-                                 dcterms:source ?src } }""")
+          FILTER (NOT EXISTS { ?r cf:mappingSubject ?s ; cf:mappingObject ?o ; cf:relationship ?rel ;
+                                  cf:rationale ?why ; cf:basis ?b ; cf:inMappingSet ?set }
+                  || (NOT EXISTS { ?r dcterms:source ?src }
+                      && NOT EXISTS { ?r cf:basis <https://w3id.org/cyberframe/id/basis/derived> ; cf:derivationRule ?rule ;
+                                         prov:wasDerivedFrom ?in })) }""")
     assert rows == []
 
 
