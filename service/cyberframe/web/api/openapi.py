@@ -178,7 +178,8 @@ def openapi_document(catalogue: QueryCatalogue, server: str, version: str) -> di
         (
             "/dump",
             "The whole dataset",
-            "Every named graph: N-Quads, TriG, or one merged graph as Turtle, N-Triples, JSON-LD or RDF/XML",
+            "Every named graph: N-Quads, TriG, JSON-LD with format=jsonld-dataset; "
+            "or one merged graph as Turtle, N-Triples, JSON-LD or RDF/XML",
             {**dumps, **_GRAPHS},
             "linked-data",
         ),

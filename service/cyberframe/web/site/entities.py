@@ -130,6 +130,10 @@ class Statements:
         return self.total - len(self.values)
 
 
+#: The mapping sets through which a subcategory or a CSF 2.0 element reaches an ISO/IEC 27002:2022 control.
+ROUTES_TO_CONTROLS = frozenset({"ts27103-iso27002-2022", "ts27103-iso27002-2022-via-csf20", "csf20-iso27001-2022"})
+
+
 @dataclass
 class RecordGroup:
     """Mapping records of one mapping set, seen from one end."""
@@ -197,6 +201,14 @@ class EntityView:
     def framework_to(self) -> list[RecordGroup]:
         """Records of the framework's own mapping sets with this entity as object (what references it)."""
         return [g for g in self.mappings_to if g.is_framework]
+
+    @property
+    def unreached(self) -> bool:
+        """An ISO/IEC 27002:2022 control that no published route reaches from the framework or NIST CSF 2.0:
+        no framework reference, no derived record through CSF 2.0, no NIST CSF 2.0 reference."""
+        if not self.iri.startswith(CONTROLS_2022):
+            return False
+        return not any(set_name(g.mapping_set or "") in ROUTES_TO_CONTROLS for g in self.mappings_to)
 
     @property
     def crosswalks(self) -> list[RecordGroup]:
