@@ -25,6 +25,12 @@ LAUNCH_ARGS = [
     "--no-first-run",
 ]
 
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", function (e) {
+  window.cspViolation([location.pathname, e.effectiveDirective, e.blockedURI, e.sourceFile, e.lineNumber].join(" "));
+});
+"""
+
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed at /usr/bin/chromium"),
@@ -49,11 +55,17 @@ def page(browser, server):
         "**/*", lambda route: route.continue_() if route.request.url.startswith(server.base) else route.abort()
     )
     errors: list[str] = []
+    violations: list[str] = []
+    # Every Content-Security-Policy violation of any page this tab opens (CSP3 §5.3, securitypolicyviolation).
+    context.expose_function("cspViolation", lambda report: violations.append(report))
+    context.add_init_script(CSP_LISTENER)
     tab = context.new_page()
     tab.on("pageerror", lambda exc: errors.append(str(exc)))
+    tab.csp_violations = violations  # type: ignore[attr-defined]
     yield tab
     context.close()
     assert not errors, f"JavaScript errors: {errors}"
+    assert not violations, f"Content-Security-Policy violations: {violations}"
 
 
 def _shot(page, name: str) -> None:
@@ -129,3 +141,63 @@ def test_validate_a_bad_file_and_see_its_violation(page, tmp_path):
     assert group.locator(".severity").first.inner_text().lower() == "violation"
     assert "nothing in the data describes it" in group.inner_text()
     _shot(page, "validation-report")
+
+
+#: One URL per page type (status 200 unless given).
+PAGE_TYPES = [
+    ("/", 200),
+    ("/id/framework/ts27103", 200),
+    ("/id/function/DE", 200),
+    ("/id/category/DE.CM", 200),
+    ("/id/subcategory/DE.CM-1", 200),
+    ("/id/control/iso-iec-27002-2022/8.16", 200),
+    ("/id/control/iso-iec-27002-2013/12.4.1", 200),
+    ("/id/clause/iso-iec-27001-2022/6.1.3", 200),
+    ("/id/csf20-subcategory/DE.CM-01", 200),
+    ("/id/standard/iso-iec-27002-2022", 200),
+    ("/id/theme/technological", 200),
+    ("/id/mapping/ts27103-iso27002-2022/DE.AE-1--5.37", 200),
+    ("/id/mapping-set/csf11-csf20", 200),
+    ("/id/function/NOPE", 404),
+    ("/nothing-here", 404),
+    ("/controls?theme=Technological", 200),
+    ("/search?q=logging", 200),
+    ("/heatmaps", 200),
+    ("/heatmap/functions-themes.svg", 200),
+    ("/sparql", 200),
+    ("/sparql/results?query=SELECT%20*%20WHERE%20%7B%20%3Fs%20%3Fp%20%3Fo%20%7D%20LIMIT%205", 200),
+    ("/sparql/results?query=SELECT%20*%20WHERE%20%7B", 400),
+    ("/queries", 200),
+    ("/validate", 200),
+    ("/ontology", 200),
+    ("/shapes", 200),
+]
+
+
+def test_every_page_type_runs_under_the_content_security_policy(page):
+    """Zero CSP violations on a page of every type (the fixture fails the test on any), and the listener works."""
+    for path, status in PAGE_TYPES:
+        response = page.goto(path)
+        assert response is not None and response.status == status, (path, response and response.status)
+        policy = response.header_value("content-security-policy") or ""
+        html = (response.header_value("content-type") or "").startswith("text/html")
+        assert "default-src 'none'" in policy and (not html or "script-src 'self'" in policy), path
+        page.wait_for_load_state("load")
+    # The recorder itself: an inline style attribute set by script is a violation it must see.
+    page.goto("/")
+    page.evaluate("document.body.setAttribute('style', 'color: red')")
+    page.wait_for_function("document.readyState === 'complete'")
+    page.wait_for_timeout(200)
+    assert [v for v in page.csp_violations if "style-src" in v], "the violation recorder saw nothing"
+    page.csp_violations.clear()
+
+
+def test_search_box_under_the_policy(page):
+    page.goto("/")
+    page.fill("#site-search", "logging")
+    page.locator(".header-search button").click()
+    page.wait_for_url("**/search?q=logging")
+    hits = page.locator("li.hit")
+    assert hits.count() >= 3
+    page.locator("li.hit a", has_text="Logging").first.click()
+    page.wait_for_url("**/id/**")

@@ -19,6 +19,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
@@ -54,6 +55,7 @@ RDF_REST = str(RDF.rest)
 _ENTITY_DIV = re.compile(r'<div class="property entity" id="([^"]*)">')
 _CODE = re.compile(r"<code>([^<]*)</code>")
 _ID = re.compile(r'\bid="([^"]*)"')
+_STYLE = re.compile(r"<style[^>]*>(.*?)</style>", re.S)
 
 
 def property_label(iri: str) -> str:
@@ -213,7 +215,25 @@ def _ontology_html() -> Answer:
     html = "".join(pieces)
     banner = render_template("ontology_banner.html")
     html = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + banner, html, count=1)
+    # The Content-Security-Policy allows no inline style: pyLODE's <style> is served as /ontology.css.
+    sheet = url_for("linked_data.ontology_css")
+    html = _STYLE.sub("", html)
+    html = html.replace("</head>", Markup('<link rel="stylesheet" href="{}">\n</head>').format(sheet), 1)
     return Answer(200, html.encode("utf-8"), HTML.content_type)
+
+
+def _ontology_css() -> Answer:
+    """pyLODE's inline stylesheet, then the banner's rules (static/ontology-banner.css)."""
+    html = shipped_ontology_html().decode("utf-8")
+    css = "\n".join(m.group(1) for m in _STYLE.finditer(html))
+    banner = (Path(__file__).parent / "static" / "ontology-banner.css").read_text(encoding="utf-8")
+    return Answer(200, (css + "\n" + banner).encode("utf-8"), "text/css; charset=utf-8")
+
+
+@bp.route("/ontology.css", methods=["GET"])
+def ontology_css() -> Response:
+    """The ontology page's stylesheet (pyLODE's, moved out of the page for the Content-Security-Policy)."""
+    return respond(lambda: site().memo("ontology.css", _ontology_css))
 
 
 # --- /shapes ------------------------------------------------------------------------------------
