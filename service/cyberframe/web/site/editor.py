@@ -14,8 +14,10 @@ line and column).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
+from typing import Any
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, request, url_for
@@ -26,7 +28,7 @@ from ...resources import internal_query
 from ...sparql.admission import admit
 from ...sparql.cache import Answer
 from ...sparql.engine import TRUNCATED_HEADER
-from ...sparql.formats import HTML
+from ...sparql.formats import BY_KEY, HTML
 from ...sparql.worker import Job
 from ..negotiation import choose
 from .context import html_answer, respond, site
@@ -45,7 +47,7 @@ EXAMPLES = (
         "Controls that Detect's subcategories reference",
         "PREFIX cf: <https://w3id.org/cyberframe/ontology#>\nPREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n\n"
         "SELECT DISTINCT ?control ?notation WHERE {\n  ?sub a cf:Subcategory ; skos:broader/skos:broader ?function ;\n"
-        "       cf:references ?control .\n  ?function skos:notation \"DE\" .\n"
+        '       cf:references ?control .\n  ?function skos:notation "DE" .\n'
         "  ?control a cf:Control ; skos:notation ?notation .\n} ORDER BY ?notation",
     ),
     (
@@ -55,6 +57,8 @@ EXAMPLES = (
 )
 
 PAGE_ROWS = 1000  # rows a results page shows; the downloads have them all (up to the endpoint's limit)
+#: The formats a page asks the engine for: SPARQL JSON results, N-Triples for graphs.
+PAGE_FORMATS: dict[str, str | None] = {"solutions": "json", "boolean": "json", "graph": "ntriples"}
 
 
 @dataclass
@@ -87,6 +91,32 @@ class QueryProblem:
     line: int | None = None
     column: int | None = None
     excerpt: list[tuple[int, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Download:
+    """A download link of a results page: the same query in another format, under a file name."""
+
+    label: str
+    url: str
+    filename: str
+    media_type: str
+
+
+#: What a results page offers to download, per kind of result (key, label).
+DOWNLOAD_FORMATS = {
+    "solutions": (("csv", "CSV"), ("json", "JSON"), ("tsv", "TSV"), ("xml", "XML")),
+    "boolean": (("json", "JSON"), ("xml", "XML")),
+    "graph": (("turtle", "Turtle"), ("jsonld", "JSON-LD"), ("ntriples", "N-Triples"), ("rdfxml", "RDF/XML")),
+}
+
+
+def downloads(kind: str, stem: str, url: Callable[[str], str]) -> list[Download]:
+    """The downloads of a *kind* of result: ``url(format_key)`` under ``{stem}.{extension}``."""
+    return [
+        Download(label, url(key), f"{stem}.{BY_KEY[key].extension}", BY_KEY[key].media_type)
+        for key, label in DOWNLOAD_FORMATS[kind]
+    ]
 
 
 @dataclass(frozen=True)
@@ -129,22 +159,29 @@ def results() -> Response:
     return respond(lambda: _run(query))
 
 
-def _run(query: str) -> Answer:
+def _run(query: str, default_graphs: Sequence[str] = (), named_graphs: Sequence[str] = ()) -> Answer:
     engine = site().engine
     try:
         admitted = admit(query, max_length=engine.limits.max_query_length)
         job = Job(
             query=query,
             base_iri=url_for("sparql.sparql", _external=True),
-            formats={"solutions": "json", "boolean": "json", "graph": "ntriples"},
+            formats=PAGE_FORMATS,
             max_rows=min(PAGE_ROWS, engine.limits.max_rows),
             union_default_graph=not admitted.has_dataset,
+            default_graphs=tuple(default_graphs) or None,
+            named_graphs=tuple(named_graphs) or None,
         )
         answer = engine.answer(job)
     except ProtocolError as exc:
         line, column = exc.details.get("line"), exc.details.get("column")
         return _page(query, None, QueryProblem(exc.status, exc.message, line, column, _excerpt(query, line)))
-    return _page(query, _read(answer), None)
+    return _page(query, read_answer(answer), None, default_graphs, named_graphs)
+
+
+def results_page(query: str, default_graphs: Sequence[str] = (), named_graphs: Sequence[str] = ()) -> Answer:
+    """What ``GET /sparql?query=...`` shows a browser: the editor with the query and its results."""
+    return _run(query, default_graphs, named_graphs)
 
 
 def editor_page() -> Answer:
@@ -152,7 +189,8 @@ def editor_page() -> Answer:
     return _page(starter_query(), None, None)
 
 
-def _read(answer: Answer) -> Result:
+def read_answer(answer: Answer) -> Result:
+    """A page-format answer (SPARQL JSON results or N-Triples) as rows of cells."""
     truncated = answer.headers.get(TRUNCATED_HEADER) == "true"
     if answer.content_type.startswith("application/n-triples"):
         rows = [
@@ -188,8 +226,20 @@ def _cell(term) -> Cell:
     return Cell("literal", str(term))
 
 
-def _page(query: str, result: Result | None, problem: QueryProblem | None) -> Answer:
+def _page(
+    query: str,
+    result: Result | None,
+    problem: QueryProblem | None,
+    default_graphs: Sequence[str] = (),
+    named_graphs: Sequence[str] = (),
+) -> Answer:
     engine = site().engine
+    offered = []
+    if result is not None:
+        dataset: dict[str, Any] = {"default-graph-uri": list(default_graphs), "named-graph-uri": list(named_graphs)}
+        offered = downloads(
+            result.kind, "query-results", lambda key: url_for("sparql.sparql", query=query, format=key, **dataset)
+        )
     return html_answer(
         "query.html",
         status=problem.status if problem else 200,
@@ -201,6 +251,7 @@ def _page(query: str, result: Result | None, problem: QueryProblem | None) -> An
         result=result,
         problem=problem,
         page_rows=PAGE_ROWS,
+        downloads=offered,
     )
 
 

@@ -35,7 +35,7 @@ from ...resources import ontology_path, shapes_path
 from ...sparql.cache import Answer
 from ...sparql.formats import HTML, JSONLD, NTRIPLES, RDFXML, TURTLE, Format
 from ..negotiation import choose
-from ..responses import error_response, uncacheable
+from ..responses import error_response, name_download, uncacheable
 from .context import curie, href, html_answer, respond, site, wants_html
 from .entities import PROPERTY_LABELS, describe_entity, entity_triples
 from .graph_index import ID_NS, TS27103
@@ -100,7 +100,8 @@ def entity(key: str) -> WerkzeugResponse:
     def make() -> Answer:
         return Answer(200, _rdf_body(entity_triples(index, iri, query), fmt), fmt.content_type)
 
-    return _with_links(respond(make, fmt.key), request.path)
+    response = name_download(respond(make, fmt.key), key.rsplit("/", 1)[-1], attachment=False)
+    return _with_links(response, request.path)
 
 
 def _entity_page(iri: str) -> Answer:
@@ -179,14 +180,15 @@ def ontology() -> Response:
     if fmt.key == "html":
         return respond(lambda: site().memo("ontology.html", _ontology_html), fmt.key)
     if fmt.key == "turtle":
-        return respond(lambda: Answer(200, ontology_path().read_bytes(), fmt.content_type), fmt.key)
+        response = respond(lambda: Answer(200, ontology_path().read_bytes(), fmt.content_type), fmt.key)
+        return name_download(response, "cyberframe-ontology", attachment=False)
 
     def make() -> Answer:
         kg = site().index.kg
         triples = [q.triple for q in kg.store.quads_for_pattern(None, None, None, kg.graph_iri("ontology"))]
         return Answer(200, _rdf_body(sorted(set(triples), key=str), fmt), fmt.content_type)
 
-    return respond(make, fmt.key)
+    return name_download(respond(make, fmt.key), "cyberframe-ontology", attachment=False)
 
 
 def _ontology_html() -> Answer:
@@ -264,13 +266,14 @@ def shapes() -> Response:
     if fmt.key == "html":
         return respond(lambda: html_answer("shapes.html", shapes=_shape_nodes()), fmt.key)
     if fmt.key == "turtle":
-        return respond(lambda: Answer(200, shapes_path().read_bytes(), fmt.content_type), fmt.key)
+        response = respond(lambda: Answer(200, shapes_path().read_bytes(), fmt.content_type), fmt.key)
+        return name_download(response, "cyberframe-shapes", attachment=False)
 
     def make() -> Answer:
         triples = [q.triple for q in ox.parse(shapes_path().read_bytes(), format=ox.RdfFormat.TURTLE)]
         return Answer(200, _rdf_body(sorted(set(triples), key=str), fmt), fmt.content_type)
 
-    return respond(make, fmt.key)
+    return name_download(respond(make, fmt.key), "cyberframe-shapes", attachment=False)
 
 
 def _shape_nodes() -> list[ShapeNode]:

@@ -28,7 +28,7 @@ from ..negotiation import choose
 from .context import html_answer, respond, site
 from .graph_index import CONTROLS_2022, FACETS, TS27103
 
-bp = Blueprint("pages", __name__, static_folder="static", static_url_path="/static", template_folder="templates")
+bp = Blueprint("pages", __name__, template_folder="templates")  # static files: .assets
 
 #: Exports offered for download at /exports/FILE (RDF dumps are /dump's).
 DOWNLOADS = ("jsonld-tree", "sssom", "strm", "oscal-catalog", "oscal-catalog-iso27002", "oscal-mapping", "void")
