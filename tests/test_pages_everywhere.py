@@ -221,3 +221,11 @@ def test_static_files_are_fingerprinted_gzipped_and_cached_long(client):
     assert client.get("/static/cyberframe.00000000.css").status_code == 404
     queries = client.get("/queries", headers={**HTML, "Accept-Encoding": "gzip"})
     assert queries.headers["Content-Encoding"] == "gzip"
+
+
+def test_an_undeclared_prefix_is_named_on_the_query_page(client):
+    query = "SELECT * WHERE {\n  ?s foaf:name ?o\n}"
+    page = client.get("/sparql/results?" + urllib.parse.urlencode({"query": query}), headers=HTML)
+    assert page.status_code == 400
+    alert = find(parse_html(page.get_data(as_text=True)), "div", {"id": "query-problem"}).text
+    assert "undefined prefix foaf: (line 2)" in alert and "Prefix not found" not in alert

@@ -14,6 +14,7 @@ line and column).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -175,8 +176,27 @@ def _run(query: str, default_graphs: Sequence[str] = (), named_graphs: Sequence[
         answer = engine.answer(job)
     except ProtocolError as exc:
         line, column = exc.details.get("line"), exc.details.get("column")
-        return _page(query, None, QueryProblem(exc.status, exc.message, line, column, _excerpt(query, line)))
+        message = readable_message(query, exc.message, line, column)
+        return _page(query, None, QueryProblem(exc.status, message, line, column, _excerpt(query, line)))
     return _page(query, read_answer(answer), None, default_graphs, named_graphs)
+
+
+_PREFIXED_NAME_END = re.compile(r"([A-Za-z][\w.-]*)?:[\w.%-]*$")
+
+
+def readable_message(query: str, message: str, line: int | None, column: int | None) -> str:
+    """The parser's message, or a plain one where its token list says less: an undeclared prefix
+    (SPARQL 1.1 Query §4.1.1.1: a prefixed name needs a PREFIX declaration)."""
+    if "Prefix not found" not in message or not line or not column:
+        return message
+    lines = query.splitlines()
+    if line > len(lines):
+        return message
+    found = _PREFIXED_NAME_END.search(lines[line - 1][: column - 1])
+    if found is None:
+        return message
+    prefix = (found.group(1) or "") + ":"
+    return f"undefined prefix {prefix} (line {line}); declare it first: PREFIX {prefix} <...>"
 
 
 def results_page(query: str, default_graphs: Sequence[str] = (), named_graphs: Sequence[str] = ()) -> Answer:
