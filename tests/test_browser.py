@@ -7,6 +7,7 @@ by Playwright's Python package - no browser download, no network but
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -177,8 +178,30 @@ PAGE_TYPES = [
     ("/nothing-here", 404),
     ("/validate", 200),
     ("/ontology", 200),
+    ("/ontology/pylode", 200),
     ("/shapes", 200),
 ]
+
+
+def _slug(path: str) -> str:
+    """A file name for a page type's screenshot (the path and the start of its query)."""
+    return re.sub(r"[^A-Za-z0-9.=-]+", "-", path)[:60].strip("-") or "home"
+
+
+def test_no_page_is_wider_than_a_phone(page):
+    """At 390 px (a phone), no page type scrolls sideways; one screenshot per page type in tests/artifacts/.
+
+    ``pytest tests/test_browser.py -m slow`` refreshes the screenshots."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    wide = []
+    for path, _status in PAGE_TYPES:
+        page.goto(path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > 390:
+            wide.append(f"{path}: {width} px")
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"390-{_slug(path)}.png"))  # the first screen, as a phone shows it
+    assert not wide, f"wider than 390 px: {wide}"
 
 
 def test_every_page_type_runs_under_the_content_security_policy(page):

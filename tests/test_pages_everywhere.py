@@ -229,3 +229,79 @@ def test_an_undeclared_prefix_is_named_on_the_query_page(client):
     assert page.status_code == 400
     alert = find(parse_html(page.get_data(as_text=True)), "div", {"id": "query-problem"}).text
     assert "undefined prefix foaf: (line 2)" in alert and "Prefix not found" not in alert
+
+
+def test_results_pages_page_through_everything_and_keep_select_star_order(client):
+    query = "SELECT * WHERE { ?s ?p ?o }"
+    total = json.loads(
+        client.get("/sparql?" + urllib.parse.urlencode({"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"})).data
+    )["results"]["bindings"][0]["n"]["value"]
+    doc = parse_html(
+        client.get("/sparql/results?" + urllib.parse.urlencode({"query": query, "page": 2}), headers=HTML).get_data(
+            as_text=True
+        )
+    )
+    table = find(doc, "table", {"class": "sortable results-table"})
+    assert [th.text for th in find_all(table, "th")] == ["s", "p", "o"]
+    assert len(find_all(table, "tr")) - 1 == 1000
+    count = find(doc, "p", {"class": "result-count"}).text
+    assert (
+        int(total) > 10_000 and "The first 10,000 rows: the endpoint's limit" in count and "1,001–2,000 shown" in count
+    )
+    pager = find(doc, "nav", {"class": "pager"})
+    assert [a.text for a in find_all(pager, "a")] + [find(pager, "strong").text] == [
+        "1",
+        "3",
+        "4",
+        "5",
+        "6",
+        "7",
+        "8",
+        "9",
+        "10",
+        "2",
+    ]
+
+
+def test_controls_list_attribute_values_in_one_order(client):
+    doc = parse_html(client.get("/controls", headers=HTML).get_data(as_text=True))
+    rows = find_all(find(doc, "table", {"class": "sortable controls-table"}), "tr")[1:]
+    assert len(rows) == 93
+    for row in rows:
+        for cell in find_all(row, "td")[3:]:
+            values = [v for v in cell.text.split(", ") if v]
+            assert values == sorted(values, key=str.casefold), values
+
+
+def test_heatmap_cells_link_to_their_records_and_the_description_reads_well(client):
+    svg = client.get("/heatmap/categories-controls.svg").get_data(as_text=True)
+    assert "categorys" not in svg and "Rows: categories; columns: controls." in svg
+    cells = re.findall(r'<a class="cell" href="([^"]+)">', svg)
+    group = svg.split('<g class="cells">', 1)[1].split("</g>\n", 1)[0]
+    assert cells and len(cells) == group.count("<rect"), "every filled cell is a link"
+    for target in set(cells[:20]):
+        path, _, anchor = target.partition("#")
+        page = client.get(path, headers=HTML)
+        assert page.status_code == 200 and f'id="{anchor}"' in page.get_data(as_text=True), target
+    themes = client.get("/heatmap/categories-themes.svg").get_data(as_text=True)
+    labels = re.findall(r'text-anchor="end">([^<]+)</text>', themes)
+    assert labels and max(len(label) for label in labels) <= 44
+
+
+def test_ontology_page_is_in_the_site_layout_with_every_term(client, kg):
+    page = client.get("/ontology", headers=HTML)
+    doc = parse_html(page.get_data(as_text=True))
+    assert find(doc, "nav", {"class": "site-nav"}) and find(doc, "meta", {"name": "viewport"})
+    anchors = {a.get("id") for a in find_all(doc, "article", {"class": "shape term"})}
+    terms = {
+        row[0].value.rsplit("#", 1)[1]
+        for row in kg.query(
+            "SELECT DISTINCT ?t WHERE { GRAPH <https://w3id.org/cyberframe/graph/ontology> { ?t a ?k } "
+            "FILTER(?k IN (<http://www.w3.org/2002/07/owl#Class>, <http://www.w3.org/2002/07/owl#ObjectProperty>, "
+            "<http://www.w3.org/2002/07/owl#DatatypeProperty>, <http://www.w3.org/2002/07/owl#AnnotationProperty>)) "
+            "FILTER(STRSTARTS(STR(?t), 'https://w3id.org/cyberframe/ontology#')) }"
+        )
+    }
+    assert terms and anchors == terms
+    assert find(doc, "input", {"data-filter": ".term"})
+    assert client.get("/ontology/pylode", headers=HTML).status_code == 200

@@ -80,7 +80,19 @@ class Result:
     columns: list[str] = field(default_factory=list)
     rows: list[list[Cell]] = field(default_factory=list)
     boolean: bool | None = None
-    truncated: bool = False
+    truncated: bool = False  #: the engine cut the answer at its row limit
+    first: int = 0  #: index of the first row shown
+    shown: list[list[Cell]] = field(default_factory=list)  #: the rows of this page
+    pages: list[tuple[int, str]] = field(default_factory=list)  #: (page number, URL) of every page
+    page: int = 1
+
+    def paginate(self, page: int, url: Callable[[int], str] | None) -> None:
+        """Show page *page* (of PAGE_ROWS rows); *url* gives the address of another page (None: first page only)."""
+        count = max(1, -(-len(self.rows) // PAGE_ROWS))
+        self.page = min(max(page, 1), count) if url else 1
+        self.first = (self.page - 1) * PAGE_ROWS
+        self.shown = self.rows[self.first : self.first + PAGE_ROWS]
+        self.pages = [(n, url(n)) for n in range(1, count + 1)] if url and count > 1 else []
 
 
 @dataclass
@@ -168,7 +180,7 @@ def _run(query: str, default_graphs: Sequence[str] = (), named_graphs: Sequence[
             query=query,
             base_iri=url_for("sparql.sparql", _external=True),
             formats=PAGE_FORMATS,
-            max_rows=min(PAGE_ROWS, engine.limits.max_rows),
+            max_rows=engine.limits.max_rows,
             union_default_graph=not admitted.has_dataset,
             default_graphs=tuple(default_graphs) or None,
             named_graphs=tuple(named_graphs) or None,
@@ -178,7 +190,34 @@ def _run(query: str, default_graphs: Sequence[str] = (), named_graphs: Sequence[
         line, column = exc.details.get("line"), exc.details.get("column")
         message = readable_message(query, exc.message, line, column)
         return _page(query, None, QueryProblem(exc.status, message, line, column, _excerpt(query, line)))
-    return _page(query, read_answer(answer), None, default_graphs, named_graphs)
+    result = read_answer(answer)
+    _star_order(query, result)
+    page_number = request.args.get("page", "1")
+    result.paginate(
+        int(page_number) if page_number.isdigit() else 1,
+        None if default_graphs or named_graphs else lambda n: url_for("editor.results", query=query, page=n),
+    )
+    return _page(query, result, None, default_graphs, named_graphs)
+
+
+_SELECT_STAR = re.compile(r"\bSELECT\s+(?:DISTINCT\s+|REDUCED\s+)?\*", re.IGNORECASE)
+_VARIABLE = re.compile(r"[?$]([A-Za-z0-9_\u00B7-\uFFFF]+)")
+
+
+def _star_order(query: str, result: Result) -> None:
+    """``SELECT *`` columns in the order the variables first appear in the query (SPARQL 1.1 Query §18.2.1
+    leaves the order open; the engine sorts them by name)."""
+    star = _SELECT_STAR.search(query)
+    if star is None or result.kind != "solutions":
+        return
+    seen: list[str] = []
+    for match in _VARIABLE.finditer(query, star.end()):
+        if match.group(1) in result.columns and match.group(1) not in seen:
+            seen.append(match.group(1))
+    order = seen + [c for c in result.columns if c not in seen]
+    positions = [result.columns.index(c) for c in order]
+    result.columns = order
+    result.rows = [[row[i] for i in positions] for row in result.rows]
 
 
 _PREFIXED_NAME_END = re.compile(r"([A-Za-z][\w.-]*)?:[\w.%-]*$")

@@ -24,7 +24,7 @@ from pathlib import Path
 import pyoxigraph as ox
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from markupsafe import Markup
-from rdflib.namespace import RDF
+from rdflib.namespace import OWL, RDF, RDFS, SKOS
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from ...exports import jsonld
@@ -178,7 +178,7 @@ def ontology() -> Response:
     """The ontology: pyLODE's documentation for browsers (with an anchor per term), the ontology as RDF otherwise."""
     fmt = choose(ENTITY_FORMATS)
     if fmt.key == "html":
-        return respond(lambda: site().memo("ontology.html", _ontology_html), fmt.key)
+        return respond(lambda: html_answer("ontology.html", terms=site().memo("ontology-terms", _ontology_terms)))
     if fmt.key == "turtle":
         response = respond(lambda: Answer(200, ontology_path().read_bytes(), fmt.content_type), fmt.key)
         return name_download(response, "cyberframe-ontology", attachment=False)
@@ -189,6 +189,67 @@ def ontology() -> Response:
         return Answer(200, _rdf_body(sorted(set(triples), key=str), fmt), fmt.content_type)
 
     return name_download(respond(make, fmt.key), "cyberframe-ontology", attachment=False)
+
+
+@bp.route("/ontology/pylode", methods=["GET"])
+def ontology_document() -> Response:
+    """pyLODE's documentation of the ontology (``cyberframe export --format docs``), as served before."""
+    choose((HTML,))
+    return respond(lambda: site().memo("ontology.html", _ontology_html))
+
+
+@dataclass
+class OntologyTerm:
+    """One class or property of the ontology as its page shows it."""
+
+    iri: str
+    local: str
+    kind: str  #: "Class", "Object property", ...
+    label: str
+    definitions: list[str]
+    facts: list[tuple[str, list[str]]]  #: (property label, IRIs or literals)
+
+
+#: The kinds of term, in the page's order, by their OWL / RDF class.
+TERM_KINDS = (
+    (str(OWL.Class), "Classes"),
+    (str(OWL.ObjectProperty), "Object properties"),
+    (str(OWL.DatatypeProperty), "Datatype properties"),
+    (str(OWL.AnnotationProperty), "Annotation properties"),
+)
+_TERM_FACTS = (
+    (str(RDFS.subClassOf), "subclass of"),
+    (str(RDFS.subPropertyOf), "subproperty of"),
+    (str(RDFS.domain), "domain"),
+    (str(RDFS.range), "range"),
+    (str(OWL.inverseOf), "inverse of"),
+    (str(OWL.equivalentClass), "equivalent class"),
+    (str(RDFS.seeAlso), "see also"),
+)
+
+
+def _ontology_terms() -> list[tuple[str, list[OntologyTerm]]]:
+    """The ontology's classes and properties, from its own named graph (OWL 2 §5), grouped by kind."""
+    kg = site().index.kg
+    graph = kg.graph_iri("ontology")
+    facts: dict[str, dict[str, list[str]]] = {}
+    for quad in kg.store.quads_for_pattern(None, None, None, graph):
+        if isinstance(quad.subject, ox.NamedNode):
+            value = quad.object.value if isinstance(quad.object, (ox.NamedNode, ox.Literal)) else ""
+            facts.setdefault(quad.subject.value, {}).setdefault(quad.predicate.value, []).append(value)
+    namespace = str(CF)
+    groups = []
+    for cls, heading in TERM_KINDS:
+        terms = []
+        for iri, about in facts.items():
+            if not iri.startswith(namespace) or cls not in about.get(str(RDF.type), []):
+                continue
+            label = (about.get(str(RDFS.label)) or [iri[len(namespace) :]])[0]
+            definitions = about.get(str(SKOS.definition), []) + about.get(str(RDFS.comment), [])
+            shown = [(name, sorted(set(about[p]))) for p, name in _TERM_FACTS if about.get(p)]
+            terms.append(OntologyTerm(iri, iri[len(namespace) :], heading, label, definitions, shown))
+        groups.append((heading, sorted(terms, key=lambda t: t.local.casefold())))
+    return [(heading, terms) for heading, terms in groups if terms]
 
 
 def _ontology_html() -> Answer:
@@ -215,6 +276,7 @@ def _ontology_html() -> Answer:
         position = match.end()
     pieces.append(html[position:])
     html = "".join(pieces)
+    html = html.replace("<head>", '<head>\n<meta name="viewport" content="width=device-width, initial-scale=1">', 1)
     banner = render_template("ontology_banner.html")
     html = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + banner, html, count=1)
     # The Content-Security-Policy allows no inline style: pyLODE's <style> is served as /ontology.css.

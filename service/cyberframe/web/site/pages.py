@@ -179,6 +179,9 @@ def _controls(given: dict[str, str]) -> Answer:
     except (ParameterError, UnknownEntity) as exc:
         return html_answer("controls.html", status=400, error=str(exc), rows=[], facets=[], params=params)
     results = [{name: (row[name].value if row[name] is not None else "") for name in _CONTROL_COLUMNS} for row in rows]
+    for result in results:  # GROUP_CONCAT has no order (SPARQL 1.1 §18.5.1.7): the same order on every row
+        for column in FACET_COLUMNS.values():
+            result[column] = " ".join(sorted(result[column].split(), key=str.casefold))
     selected = {p: v for p, v in params.items()}
     facets = []
     for param, _prop, heading in FACETS:

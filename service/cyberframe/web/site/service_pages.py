@@ -49,11 +49,10 @@ def named_query_page(
     offered = []
     if bindings is not None and problem is None:
         engine = current.engine
-        job = Job.prepared(
-            query.sparql, bindings, formats=PAGE_FORMATS, max_rows=min(PAGE_ROWS, engine.limits.max_rows)
-        )
+        job = Job.prepared(query.sparql, bindings, formats=PAGE_FORMATS, max_rows=engine.limits.max_rows)
         try:
             result = read_answer(engine.answer(job))
+            result.paginate(1, None)
         except ProtocolError as exc:
             problem = exc
     if result is not None:

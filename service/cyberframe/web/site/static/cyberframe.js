@@ -2,7 +2,8 @@
    - sortable tables (table.sortable): a button in each column header, aria-sort on the sorted column;
    - light SPARQL syntax highlighting in the query editor ([data-editor]), a parser error's position
      selected in the text, and Ctrl+Enter to run the query;
-   - "Use this example" on the validation page.
+   - "Use this example" on the validation page;
+   - filters on the ontology and shapes pages (input[data-filter]).
    No third-party code, no network access. */
 (function () {
   "use strict";
@@ -173,7 +174,28 @@
     details.parentNode.insertBefore(holder, details.nextSibling);
   }
 
+  /* ---- filters: an input[data-filter] hides the elements it names whose text lacks every word typed ---- */
+
+  function enhanceFilter(input) {
+    var items = Array.prototype.slice.call(document.querySelectorAll(input.getAttribute("data-filter")));
+    var groupSelector = input.getAttribute("data-filter-groups");
+    var groups = groupSelector ? Array.prototype.slice.call(document.querySelectorAll(groupSelector)) : [];
+    var texts = items.map(function (item) { return item.textContent.toLowerCase(); });
+    var holder = input.closest("[hidden]");
+    if (holder) { holder.hidden = false; }
+    input.addEventListener("input", function () {
+      var words = input.value.toLowerCase().split(/\s+/).filter(Boolean);
+      items.forEach(function (item, i) {
+        item.hidden = !words.every(function (w) { return texts[i].indexOf(w) >= 0; });
+      });
+      groups.forEach(function (group) {
+        group.hidden = !group.querySelector(input.getAttribute("data-filter") + ":not([hidden])");
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    Array.prototype.forEach.call(document.querySelectorAll("input[data-filter]"), enhanceFilter);
     Array.prototype.forEach.call(document.querySelectorAll("table.sortable"), makeSortable);
     Array.prototype.forEach.call(document.querySelectorAll("[data-editor]"), enhanceEditor);
     enhanceExample();
