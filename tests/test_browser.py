@@ -8,6 +8,7 @@ by Playwright's Python package - no browser download, no network but
 from __future__ import annotations
 
 import re
+import urllib.parse
 from pathlib import Path
 
 import pytest
@@ -92,33 +93,54 @@ def test_function_to_subcategory_to_control(page):
     _shot(page, "control-5.37")
 
 
-def test_query_page_runs_a_query_and_sorts_the_results(page):
+FUNCTIONS_QUERY = (
+    "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"
+    "SELECT ?c ?n WHERE { ?c a <https://w3id.org/cyberframe/ontology#Function> ; skos:notation ?n } ORDER BY ?n"
+)
+
+
+def test_yasgui_completes_runs_and_pages_a_query(page):
+    """The tool builder's journey: YASGUI completes cyberframe's terms and runs a query against /sparql."""
     page.goto("/sparql")
-    assert page.locator(".editor.enhanced .highlight .tok-kw").count() > 5, "the editor is highlighted"
-    page.fill(
-        "#query",
-        "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"
-        "SELECT ?c ?n WHERE { ?c a <https://w3id.org/cyberframe/ontology#Function> ; skos:notation ?n }",
+    page.wait_for_selector(".yasgui .CodeMirror")
+    assert page.locator("form.query-form").is_hidden(), "YASGUI replaces the plain form"
+    page.evaluate(
+        "cyberframeYasgui.getTab().getYasqe().setValue("
+        "'PREFIX cf: <https://w3id.org/cyberframe/ontology#>\\nSELECT * WHERE { ?x a cf:Subcat')"
     )
-    page.locator("button.primary", has_text="Run query").click()
-    page.wait_for_selector("table.results-table")
-    rows = page.locator("table.results-table tbody tr")
-    assert rows.count() >= 5
-    header = page.locator("table.results-table th", has_text="n")
-    header.locator("button").click()
-    assert header.get_attribute("aria-sort") == "ascending"
-    first = page.locator("table.results-table tbody tr td:nth-child(2)").first.inner_text()
-    assert first == "DE"
-    page.locator("table.results-table tbody a").first.click()
-    page.wait_for_url("**/id/**")
-    _shot(page, "query-results-entity")
+    page.locator(".CodeMirror").click()
+    page.keyboard.press("Control+End")
+    page.keyboard.press("Control+Space")
+    page.wait_for_selector(".CodeMirror-hints li")
+    assert "cf:Subcategory" in page.locator(".CodeMirror-hints li").all_inner_texts()
+    page.keyboard.press("Escape")
+    page.evaluate(f"cyberframeYasgui.getTab().getYasqe().setValue({FUNCTIONS_QUERY!r})")
+    page.locator(".yasqe_queryButton").click()
+    page.wait_for_selector(".yasr table tbody tr")
+    cells = page.locator(".yasr table tbody tr td").all_inner_texts()
+    assert [c for c in cells if c in ("DE", "ID", "PR", "RC", "RS")] == ["DE", "ID", "PR", "RC", "RS"]
+    _shot(page, "yasgui-results")
+
+
+def test_query_page_without_javascript_runs_a_query_and_links_results(browser, server):
+    """The same page with scripts off: the plain form, a results table rendered on the server."""
+    context = browser.new_context(java_script_enabled=False, base_url=server.base)
+    try:
+        tab = context.new_page()
+        tab.goto("/sparql")
+        tab.fill("#query", FUNCTIONS_QUERY)
+        tab.locator("button.primary", has_text="Run query").click()
+        tab.wait_for_selector("table.results-table")
+        cells = tab.locator("table.results-table tbody tr td:nth-child(2)").all_inner_texts()
+        assert cells == ["DE", "ID", "PR", "RC", "RS"]
+        tab.locator("table.results-table tbody a").first.click()
+        tab.wait_for_url("**/id/**")
+    finally:
+        context.close()
 
 
 def test_query_page_shows_the_error_position(page):
-    page.goto("/sparql")
-    page.fill("#query", "SELECT * WHERE {\n  ?s ?p\n}")
-    page.focus("#query")
-    page.keyboard.press("Control+Enter")
+    page.goto("/sparql/results?query=" + urllib.parse.quote("SELECT * WHERE {\n  ?s ?p\n}"))
     page.wait_for_selector("#query-problem")
     assert "line 3" in page.locator("#query-problem").inner_text()
     _shot(page, "query-error")

@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from flask import Flask, Response
+from flask import Flask, Response, current_app
 
 from ..settings import Settings, SettingsError
 
@@ -93,6 +93,12 @@ class SecurityHeaders:
         data_policy = f"default-src 'none'; frame-ancestors {' '.join(ancestors)}"
         return cls(policy, data_policy, tuple(always))
 
+    def with_style_hashes(self, hashes: tuple[str, ...]) -> str:
+        """The document policy allowing, besides the site's stylesheets, the inline ``<style>`` elements
+        whose SHA-256 digests are *hashes* (CSP3 §8.4: hash-source) - for a library that injects fixed CSS."""
+        extra = " ".join(f"'sha256-{digest}'" for digest in hashes)
+        return self.policy.replace("style-src 'self'", f"style-src 'self' {extra}", 1)
+
     def apply(self, response: Response) -> Response:
         """Add the headers to *response* (an ``after_request`` function); a policy already set is kept."""
         for name, value in self.always:
@@ -102,8 +108,18 @@ class SecurityHeaders:
         return response
 
 
+EXTENSION = "cyberframe-security"
+
+
 def install(app: Flask, settings: Settings) -> SecurityHeaders:
-    """Add the security headers to every response of *app*."""
+    """Add the security headers to every response of *app* (kept in ``app.extensions``)."""
     headers = SecurityHeaders.from_settings(settings)
     app.after_request(headers.apply)
+    app.extensions[EXTENSION] = headers
+    return headers
+
+
+def security_headers() -> SecurityHeaders:
+    """The :class:`SecurityHeaders` of the app handling the current request."""
+    headers: SecurityHeaders = current_app.extensions[EXTENSION]
     return headers

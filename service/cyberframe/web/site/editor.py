@@ -25,6 +25,7 @@ from flask import Blueprint, Response, request, url_for
 
 from ...errors import ProtocolError
 from ...named_queries import load_catalogue
+from ...namespaces import PREFIXES
 from ...resources import internal_query
 from ...sparql.admission import admit
 from ...sparql.cache import Answer
@@ -32,6 +33,7 @@ from ...sparql.engine import TRUNCATED_HEADER
 from ...sparql.formats import BY_KEY, HTML
 from ...sparql.worker import Job
 from ..negotiation import choose
+from ..security import security_headers
 from .context import html_answer, respond, site
 
 bp = Blueprint("editor", __name__)
@@ -57,6 +59,10 @@ EXAMPLES = (
     ),
 )
 
+#: The fixed CSS that YASGUI's table column resizer inserts as <style> elements (its base rules, and the cursor
+#: while a column is dragged): the only inline code of any page, allowed by hash on the editor's pages alone.
+#: tests/test_pages_everywhere.py recomputes them from static/vendor/yasgui/yasgui.min.js.
+YASGUI_STYLE_HASHES = ("zCK2EVMoPc04mRF/g5CotUvxbJPWS+8V0b+s9ptqQIk=", "c0O6TmFAkgpNbHxKAa1BrveWHHopjEtC47i0PzMudxg=")
 PAGE_ROWS = 1000  # rows a results page shows; the downloads have them all (up to the endpoint's limit)
 #: The formats a page asks the engine for: SPARQL JSON results, N-Triples for graphs.
 PAGE_FORMATS: dict[str, str | None] = {"solutions": "json", "boolean": "json", "graph": "ntriples"}
@@ -299,7 +305,7 @@ def _page(
         offered = downloads(
             result.kind, "query-results", lambda key: url_for("sparql.sparql", query=query, format=key, **dataset)
         )
-    return html_answer(
+    answer = html_answer(
         "query.html",
         status=problem.status if problem else 200,
         endpoint=url_for("sparql.sparql", _external=True),
@@ -311,7 +317,31 @@ def _page(
         problem=problem,
         page_rows=PAGE_ROWS,
         downloads=offered,
+        yasgui_config=yasgui_config(query),
     )
+    answer.headers["Content-Security-Policy"] = security_headers().with_style_hashes(YASGUI_STYLE_HASHES)
+    return answer
+
+
+def yasgui_config(query: str) -> dict[str, Any]:
+    """What the YASGUI editor starts from (read by static/cyberframe.js): the endpoint, the query, our prefixes
+    and the ontology's classes and properties for autocompletion."""
+    current = site()
+    return {
+        "endpoint": url_for("sparql.sparql", _external=True),
+        "query": query,
+        "prefixes": dict(PREFIXES),
+        **current.memo("editor-terms", lambda: _ontology_terms(current)),
+    }
+
+
+def _ontology_terms(current: Any) -> dict[str, list[str]]:
+    """The classes and properties of cyberframe's ontology (and the SKOS terms the data uses)."""
+    rows = current.index.kg.select(internal_query("editor-terms"))
+    terms: dict[str, list[str]] = {"classes": [], "properties": []}
+    for row in rows:
+        terms["classes" if row["kind"].value == "class" else "properties"].append(row["term"].value)
+    return {key: sorted(set(values)) for key, values in terms.items()}
 
 
 bp.add_app_template_global(starter_query, "starter_query")
