@@ -185,6 +185,7 @@ PAGE_TYPES = [
     ("/nothing-here", 404),
     ("/controls?theme=Technological", 200),
     ("/search?q=logging", 200),
+    ("/index?letter=C", 200),
     ("/heatmaps", 200),
     ("/heatmap/functions-themes.svg", 200),
     ("/sparql", 200),
@@ -242,6 +243,22 @@ def test_every_page_type_runs_under_the_content_security_policy(page):
     page.wait_for_timeout(200)
     assert [v for v in page.csp_violations if "style-src" in v], "the violation recorder saw nothing"
     page.csp_violations.clear()
+
+
+def test_search_as_you_type_suggests_and_opens_a_page(page):
+    """The architect's journey: type a code, pick the suggestion with the keyboard, land on its page."""
+    page.goto("/")
+    page.locator("#site-search").press_sequentially("de.cm-", delay=30)
+    page.wait_for_selector(".suggestions-list li")
+    options = page.locator(".suggestions-list li").all_inner_texts()
+    assert options and options[0].startswith("DE.CM-1"), options
+    assert page.locator("#site-search").get_attribute("aria-expanded") == "true"
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/id/subcategory/DE.CM-1")
+    page.goto("/index?letter=L")
+    page.locator(".index-list a").first.click()
+    page.wait_for_url("**/id/**")
 
 
 def test_search_box_under_the_policy(page):

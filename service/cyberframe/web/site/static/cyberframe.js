@@ -3,7 +3,8 @@
    - the SPARQL editor: YASGUI (static/vendor/yasgui, MIT) in place of the plain form, completing
      cyberframe's prefixes, classes and properties from the page's own data;
    - "Use this example" on the validation page;
-   - filters on the ontology and shapes pages (input[data-filter]).
+   - filters on the ontology and shapes pages (input[data-filter]);
+   - search as you type in the search boxes (input[data-suggest], answered by /search/suggest).
    No network access but the site's own /sparql. */
 (function () {
   "use strict";
@@ -118,7 +119,96 @@
     window.cyberframeYasgui = yasgui;
   }
 
+  /* ---- search as you type: input[data-suggest] asks /search/suggest and lists the matches below it
+     (WAI-ARIA Authoring Practices, "Combobox with listbox popup": arrows move, Enter opens, Escape closes) ---- */
+
+  var suggestCount = 0;
+
+  function enhanceSuggest(input) {
+    suggestCount += 1;
+    var list = document.createElement("ul");
+    list.id = "suggestions-" + suggestCount;
+    list.className = "suggestions-list";
+    list.setAttribute("role", "listbox");
+    list.hidden = true;
+    var holder = input.parentNode;
+    holder.classList.add("suggest-box");
+    holder.appendChild(list);
+    input.setAttribute("role", "combobox");
+    input.setAttribute("aria-autocomplete", "list");
+    input.setAttribute("aria-expanded", "false");
+    input.setAttribute("aria-controls", list.id);
+    var timer = null, active = -1, asked = "";
+
+    function close() {
+      list.hidden = true;
+      active = -1;
+      input.setAttribute("aria-expanded", "false");
+      input.removeAttribute("aria-activedescendant");
+    }
+
+    function mark(index) {
+      var items = list.querySelectorAll("li");
+      Array.prototype.forEach.call(items, function (li, i) { li.setAttribute("aria-selected", i === index ? "true" : "false"); });
+      active = index;
+      if (index >= 0 && items[index]) { input.setAttribute("aria-activedescendant", items[index].id); }
+    }
+
+    function show(results) {
+      list.textContent = "";
+      results.forEach(function (r, i) {
+        var li = document.createElement("li");
+        li.id = list.id + "-" + i;
+        li.setAttribute("role", "option");
+        var a = document.createElement("a");
+        a.href = r.url;
+        if (r.notation && r.notation !== r.label) {
+          var n = document.createElement("span");
+          n.className = "notation";
+          n.textContent = r.notation;
+          a.appendChild(n);
+        }
+        a.appendChild(document.createTextNode(r.label));
+        var k = document.createElement("span");
+        k.className = "muted";
+        k.textContent = r.kind;
+        a.appendChild(k);
+        li.appendChild(a);
+        list.appendChild(li);
+      });
+      list.hidden = results.length === 0;
+      input.setAttribute("aria-expanded", results.length ? "true" : "false");
+      active = -1;
+    }
+
+    function ask() {
+      var text = input.value.trim();
+      if (text.length < 2) { close(); return; }
+      if (text === asked) { return; }
+      asked = text;
+      fetch(input.getAttribute("data-suggest") + "?q=" + encodeURIComponent(text), { headers: { Accept: "application/json" } })
+        .then(function (response) { return response.ok ? response.json() : { results: [] }; })
+        .then(function (payload) { if (payload.q === input.value.trim().slice(0, 100)) { show(payload.results); } })
+        .catch(function () { close(); });
+    }
+
+    input.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(ask, 120);
+    });
+    input.addEventListener("keydown", function (event) {
+      var items = list.querySelectorAll("li");
+      if (list.hidden || !items.length) { return; }
+      if (event.key === "ArrowDown") { event.preventDefault(); mark((active + 1) % items.length); }
+      else if (event.key === "ArrowUp") { event.preventDefault(); mark((active - 1 + items.length) % items.length); }
+      else if (event.key === "Escape") { close(); }
+      else if (event.key === "Enter" && active >= 0) { event.preventDefault(); window.location.href = items[active].querySelector("a").href; }
+    });
+    input.addEventListener("blur", function () { setTimeout(close, 200); });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    Array.prototype.forEach.call(document.querySelectorAll("input[data-suggest]"), enhanceSuggest);
     enhanceYasgui();
     Array.prototype.forEach.call(document.querySelectorAll("input[data-filter]"), enhanceFilter);
     Array.prototype.forEach.call(document.querySelectorAll("table.sortable"), makeSortable);
