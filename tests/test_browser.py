@@ -261,6 +261,21 @@ def test_search_as_you_type_suggests_and_opens_a_page(page):
     page.wait_for_url("**/id/**")
 
 
+def test_named_query_form_results_and_a_named_download(page):
+    """The tool builder's journey: the catalogue, a query's form, its results on the page, a CSV download."""
+    page.goto("/queries")
+    page.locator(".query-list a", has_text="ISO/IEC 27002:2022 controls for a function").first.click()
+    page.wait_for_url("**/queries/controls-for-function**")
+    page.select_option("#param-function", "PR")
+    page.locator(".named-query-form button.primary").click()
+    page.wait_for_url("**function=PR**")
+    assert page.locator("table.results-table tbody tr").count() > 10
+    with page.expect_download() as download:
+        page.locator("a.download", has_text="CSV").click()
+    assert download.value.suggested_filename == "controls-for-function.csv"
+    _shot(page, "named-query")
+
+
 def test_search_box_under_the_policy(page):
     page.goto("/")
     page.fill("#site-search", "logging")
