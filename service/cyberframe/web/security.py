@@ -6,7 +6,9 @@
   'none'``), no ``<base>`` elsewhere (``base-uri 'self'``), forms post only to
   the site (``form-action 'self'``), and framing only by the origins of the
   ``frame_ancestors`` setting (none by default). ``connect_sources`` adds
-  origins the pages' scripts may query (another SPARQL endpoint). Every
+  origins the pages' scripts may query (another SPARQL endpoint). A page that
+  must allow a library's fixed inline ``<style>`` sets its own policy with
+  :meth:`SecurityHeaders.with_style_hashes` (the SPARQL editor). Every
   other answer (JSON, RDF, text, a download) gets ``default-src 'none'`` and
   the same framing rule: opened in a browser, it can load nothing.
 * ``X-Content-Type-Options: nosniff`` (Fetch standard, §X-Content-Type-Options)
