@@ -61,9 +61,7 @@ class Settings:
     """How one cyberframe service runs. Build it with :meth:`resolve`; the instance never changes."""
 
     host: str = _row("127.0.0.1", "HOST", "Interface to listen on.", flag="--host")
-    port: int = _row(
-        8000, "PORT", "TCP port; 0 picks a free one.", flag="--port", kind=int, minimum=0, maximum=65535
-    )
+    port: int = _row(8000, "PORT", "TCP port; 0 picks a free one.", flag="--port", kind=int, minimum=0, maximum=65535)
     threads: int = _row(16, "THREADS", "HTTP server threads.", flag="--threads", kind=int, minimum=2, maximum=512)
     workers: int | None = _row(
         None,
@@ -170,6 +168,27 @@ class Settings:
         "PUBLIC_BASE",
         "The IRI prefix that this service dereferences as local pages (/id/...).",
         flag="--public-base",
+    )
+    public_url: str | None = _row(
+        None,
+        "PUBLIC_URL",
+        "The service's own public address (e.g. https://cyberframe.example.org/); an https address turns on "
+        "Strict-Transport-Security.",
+        flag="--public-url",
+        unset="none (taken from each request)",
+    )
+    frame_ancestors: str = _row(
+        "'none'",
+        "FRAME_ANCESTORS",
+        "Who may show the pages in a frame (CSP frame-ancestors): 'none', 'self' or origins, space-separated.",
+        flag="--frame-ancestors",
+    )
+    connect_sources: str | None = _row(
+        None,
+        "CONNECT_SOURCES",
+        "Further origins the pages' scripts may query (CSP connect-src, besides the site), space-separated.",
+        flag="--connect-sources",
+        unset="none",
     )
     access_log: bool = _row(
         True,
@@ -327,4 +346,3 @@ def markdown_table() -> str:
         flag = f"`{row.flag}`" if row.flag else "–"
         lines.append(f"| `{row.name}` | {row.default_text} | `{row.env}` | {flag} | {row.meaning} |")
     return "\n".join(lines) + "\n"
-

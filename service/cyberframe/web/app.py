@@ -30,6 +30,7 @@ from ..sparql.dataset import serve_dataset
 from ..sparql.engine import ROW_LIMIT_HEADER, ROWS_HEADER, TRUNCATED_HEADER, Limits, SparqlEngine
 from ..sparql.executor import QueryExecutor
 from ..sparql.worker import WorkerSettings
+from . import security
 from .accesslog import AccessLog
 from .responses import register_error_handlers
 from .state import EXTENSION, AppState
@@ -77,6 +78,7 @@ def create_app(
         settings = Settings.resolve(settings)
     app = Flask(__name__, static_folder=None)  # the site serves /static
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    security.install(app, settings)  # first: a malformed source list stops the app before the graph loads
     if knowledge_graph is None:
         from ..knowledge import open_knowledge_graph
 

@@ -11,14 +11,16 @@ that accept it; the compressed bytes are kept with the cached answer.
 Errors: every refusal raises :class:`~cyberframe.errors.ProtocolError`; the
 handlers that :func:`register_error_handlers` installs render those,
 werkzeug's own HTTP errors (404, 405, 413 ...) and anything unexpected (500,
-logged with its traceback on the server side only) the same way: one short
-line of text, or JSON for clients that prefer it, never a traceback.
+logged with its traceback on the server side only) the same way: a page for
+a browser, one short line of text, or JSON for clients that prefer it, never
+a traceback.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from http import HTTPStatus
@@ -30,6 +32,8 @@ from werkzeug.exceptions import HTTPException
 from ..errors import ProtocolError
 from ..sparql.cache import Answer, FlightsFull
 from ..sparql.engine import GZIP_MIN_BYTES, RETRY
+from ..sparql.formats import BY_MEDIA_TYPE
+from .negotiation import prefers_html
 from .state import state
 
 log = logging.getLogger("cyberframe.web")
@@ -123,6 +127,24 @@ def send(answer: Answer, etag: str | None = None, last_modified: datetime | None
     return response
 
 
+def name_download(response: Response, stem: str, *, attachment: bool) -> Response:
+    """Give a 200 answer in a data format a file name: *stem* with the format's extension (RFC 6266).
+
+    ``attachment`` for an explicit download (a ``format=`` link), ``inline`` otherwise; HTML and
+    unknown types are left alone.
+    """
+    fmt = BY_MEDIA_TYPE.get(response.mimetype or "")
+    if response.status_code != 200 or fmt is None or fmt.key == "html":
+        return response
+    safe = _UNSAFE_NAME.sub("-", stem).strip("-.") or "download"
+    kind = "attachment" if attachment else "inline"
+    response.headers["Content-Disposition"] = f'{kind}; filename="{safe}.{fmt.extension}"'
+    return response
+
+
+_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
 def uncacheable(response: Response) -> Response:
     """Mark *response* as not to be stored (answers to uploads, error pages)."""
     response.headers["Cache-Control"] = "no-store"
@@ -133,11 +155,24 @@ def uncacheable(response: Response) -> Response:
 
 
 def error_response(status: int, message: str, headers: dict[str, str] | None = None, **details: Any) -> Response:
-    """A short error body in JSON if the client prefers it, else plain text.
+    """A page for a browser (when the site is installed), else a short body in JSON if the client prefers
+    it, else plain text.
 
     See docs/http.md, "Errors and status codes".
     """
     phrase = HTTPStatus(status).phrase
+    page = state().page("error") if prefers_html() else None
+    if page is not None:
+        try:
+            answer = page(status, message, details)
+        except Exception:  # the page must never hide the error: fall back to text
+            log.exception("rendering the error page for %s %s failed", request.method, request.path)
+        else:
+            response = Response(answer.body, status=status, content_type=answer.content_type)
+            for name, value in (headers or {}).items():
+                response.headers[name] = value
+            response.headers["Vary"] = VARY
+            return uncacheable(response)
     wants_json = request.accept_mimetypes.best_match(["text/plain", "application/json"]) == "application/json"
     if wants_json:
         payload = {"status": status, "error": phrase, "message": message}

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -26,8 +26,8 @@ from ...sparql.description import describe
 from ...sparql.formats import GRAPH, HTML
 from ...sparql.serialization import graph_bytes
 from ...sparql.worker import Job
-from ..negotiation import negotiate, negotiate_kinds
-from ..responses import respond
+from ..negotiation import negotiate, negotiate_kinds, prefers_html
+from ..responses import name_download, respond
 from ..state import state
 from .protocol import QueryOperation, read_operation
 
@@ -80,6 +80,10 @@ def _plans() -> PlanMemo:
 @bp.route("/sparql", methods=["GET", "POST"])
 def sparql() -> Response:
     """SPARQL 1.1 Protocol §2.1: query via GET, URL-encoded POST or direct POST."""
+    if request.method == "GET" and request.args.get("query") is not None and prefers_html():
+        results_page = state().page("results")
+        if results_page is not None:
+            return _results_page(results_page)
     memo_key = _memo_key() if request.method != "POST" else None
     plan = _plans().get(memo_key) if memo_key is not None else None
     if plan is None:
@@ -92,7 +96,17 @@ def sparql() -> Response:
         if memo_key is not None:
             _plans().put(memo_key, plan)
     engine = state().engine
-    return respond(plan.key, lambda: engine.answer(plan.job, plan.key), keep=False, etag=plan.etag)
+    response = respond(plan.key, lambda: engine.answer(plan.job, plan.key), keep=False, etag=plan.etag)
+    return name_download(response, "query-results", attachment=bool(request.args.getlist("format")))
+
+
+def _results_page(page: Callable[..., Answer]) -> Response:
+    """``GET /sparql?query=`` from a browser: the results page (the editor, the query, a table, downloads)."""
+    operation = read_operation(request)
+    assert operation.query is not None
+    default, named = operation.default_graphs or (), operation.named_graphs or ()
+    parts = ("results-page", request.script_root, request.query_string)
+    return respond(parts, lambda: page(operation.query, default, named))
 
 
 def _memo_key() -> tuple[object, ...] | None:
@@ -145,4 +159,3 @@ def _describe(format_param: tuple[str, ...]) -> Response:
         return Answer(200, graph_bytes(ntriples, fmt.key), fmt.content_type)
 
     return respond(("description", request.base_url, fmt.key), make, wait=5.0)
-

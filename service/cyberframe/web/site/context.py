@@ -31,6 +31,7 @@ from ...sparql.cache import Answer
 from ...sparql.engine import SparqlEngine
 from ...sparql.formats import HTML
 from .. import responses
+from ..negotiation import prefers_html
 from ..state import EXTENSION as STATE
 from ..state import AppState
 from .graph_index import GraphIndex, Name
@@ -146,11 +147,7 @@ def display(iri: str) -> str:
 
 def wants_html() -> bool:
     """True if the client prefers HTML to plain text and JSON (a browser)."""
-    accept = request.accept_mimetypes
-    return (
-        accept.best_match(["text/plain", "application/json", "text/html"]) == "text/html"
-        and accept["text/html"] > accept["text/plain"]
-    )
+    return prefers_html()
 
 
 def html_answer(template: str, status: int = 200, **context: Any) -> Answer:

@@ -35,7 +35,7 @@ from .graph_index import CONTROLS_2022, FACETS, ID_NS, TS27103
 #: The IRI prefix of the framework's subcategories.
 SUBCATEGORIES = ID_NS + "subcategory/"
 
-bp = Blueprint("pages", __name__, static_folder="static", static_url_path="/static", template_folder="templates")
+bp = Blueprint("pages", __name__, template_folder="templates")  # static files: .assets
 
 #: Exports offered for download at /exports/FILE (RDF dumps are /dump's).
 DOWNLOADS = ("jsonld-tree", "sssom", "strm", "oscal-catalog", "oscal-catalog-iso27002", "oscal-mapping", "void")
@@ -186,6 +186,9 @@ def _controls(given: dict[str, str]) -> Answer:
     except (ParameterError, UnknownEntity) as exc:
         return html_answer("controls.html", status=400, error=str(exc), rows=[], facets=[], params=params)
     results = [{name: (row[name].value if row[name] is not None else "") for name in _CONTROL_COLUMNS} for row in rows]
+    for result in results:  # GROUP_CONCAT has no order (SPARQL 1.1 §18.5.1.7): the same order on every row
+        for column in FACET_COLUMNS.values():
+            result[column] = " ".join(sorted(result[column].split(), key=str.casefold))
     selected = {p: v for p, v in params.items()}
     facets = []
     for param, _prop, heading in FACETS:
