@@ -30,7 +30,16 @@ def two_values(row: Row) -> tuple[object, object]:
         first, second = [value for value in candidates if value != row.default][:2]
         assert row.maximum is None or second <= row.maximum
         return first, second
+    if row.name in SHAPED:
+        return SHAPED[row.name]
     return (f"env-{row.name}", f"flag-{row.name}")
+
+
+#: Text settings whose value has a form of its own (a URL, host names).
+SHAPED = {
+    "public_url": ("https://env.example", "https://flag.example/prefix"),
+    "trusted_hosts": ("env.example", "flag.example,.example.net"),
+}
 
 
 def as_text(value: object) -> str:

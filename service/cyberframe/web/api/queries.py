@@ -92,6 +92,9 @@ def run(name: str) -> Response:
     except ParameterError as exc:
         raise ProtocolError(400, str(exc)) from exc
     formats = negotiate_kinds(request.accept_mimetypes, request.args.getlist("format"), query.form)
-    job = Job.prepared(query.sparql, bindings, formats=formats, max_rows=engine.limits.max_rows)
+    limits = engine.limits
+    job = Job.prepared(
+        query.sparql, bindings, formats=formats, max_rows=limits.max_rows, max_bytes=limits.max_answer_bytes
+    )
     key = job.key()
     return respond(key, lambda: engine.answer(job, key), keep=False)

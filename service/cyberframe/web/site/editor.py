@@ -138,6 +138,7 @@ def _run(query: str) -> Answer:
             base_iri=url_for("sparql.sparql", _external=True),
             formats={"solutions": "json", "boolean": "json", "graph": "ntriples"},
             max_rows=min(PAGE_ROWS, engine.limits.max_rows),
+            max_bytes=engine.limits.max_answer_bytes,
             union_default_graph=not admitted.has_dataset,
         )
         answer = engine.answer(job)

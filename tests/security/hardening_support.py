@@ -1,0 +1,88 @@
+"""Helpers of the hardening tests (issue 13, items 4-9 and 11): timing, the server's memory, a listener.
+
+Every test of this kind asserts the exact status, a bound on the time the
+answer took, that the service still answers ``/health`` afterwards, and, where
+a hostile request could make the service connect somewhere, that a listener on
+127.0.0.1 saw no connection.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TypeVar
+
+from sparql_support import Server
+
+T = TypeVar("T")
+
+
+def timed(call: Callable[[], T]) -> tuple[T, float]:
+    """The result of *call* and the seconds it took."""
+    started = time.monotonic()
+    result = call()
+    return result, time.monotonic() - started
+
+
+def assert_up(server: Server) -> None:
+    """The service is still running and answers ``/health`` at once."""
+    assert server.process.poll() is None, "the server exited"
+    health, seconds = timed(lambda: server.request("GET", "/health", timeout=10))
+    assert health.status == 200 and seconds < 5, (health.status, seconds)
+
+
+def rss_bytes(pid: int) -> int:
+    """Resident memory of process *pid* (``VmRSS`` in /proc, Linux)."""
+    with open(f"/proc/{pid}/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    raise RuntimeError(f"no VmRSS for process {pid}")
+
+
+@contextmanager
+def listener() -> Iterator[tuple[int, list]]:
+    """A TCP listener on 127.0.0.1 that records every connection made to it: (port, addresses seen)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(16)
+    sock.settimeout(0.2)
+    seen: list = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                connection, address = sock.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            seen.append(address)
+            connection.close()
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield sock.getsockname()[1], seen
+    finally:
+        stop.set()
+        thread.join(2)
+        sock.close()
+
+
+def raw_request(port: int, head: bytes, timeout: float = 15.0) -> tuple[int, bytes]:
+    """Send *head* (a request line and headers, bytes as they are) and read the answer: (status, body)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+        sock.sendall(head)
+        data = b""
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    status_line, _, rest = data.partition(b"\r\n")
+    return int(status_line.split()[1]), rest.partition(b"\r\n\r\n")[2]
