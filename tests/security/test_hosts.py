@@ -14,8 +14,8 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-
 from hardening_support import assert_up, listener, timed
+
 from sparql_support import Server, start_server
 
 pytestmark = pytest.mark.slow

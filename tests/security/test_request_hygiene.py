@@ -13,8 +13,8 @@ import urllib.parse
 import uuid
 
 import pytest
-
 from hardening_support import assert_up, raw_request, timed
+
 from sparql_support import TIMEOUT, Server
 
 pytestmark = pytest.mark.slow

@@ -32,28 +32,42 @@ from ..settings import Settings
 MAX_PATH = 2048  # bytes of a request path; the longest route needs a few hundred
 
 
-class HostGuard:
-    """WSGI middleware: refuse untrusted Host headers, and put the public URL in place of the client's."""
+def _refuse(start_response: Callable, status: str, message: str, headers: list[tuple[str, str]] = ()) -> list[bytes]:  # type: ignore[assignment]
+    body = f"{status}: {message}\n".encode()
+    start_response(
+        status,
+        [
+            ("Content-Type", "text/plain; charset=utf-8"),
+            ("Content-Length", str(len(body))),
+            ("Cache-Control", "no-store"),
+            *headers,
+        ],
+    )
+    return [body]
 
-    def __init__(self, app: Callable, trusted: list[str] | None, public_url: str | None) -> None:
+
+class RequestGuard:
+    """WSGI middleware in front of the app: 414 for a long path, Host checks and the public URL.
+
+    It runs before Flask builds a request, so a refused request costs no copies of its target.
+    """
+
+    def __init__(self, app: Callable, trusted: list[str] | None = None, public_url: str | None = None) -> None:
         self.app = app
         self.trusted = trusted
         self.public = urlsplit(public_url) if public_url else None
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        if len(environ.get("PATH_INFO", "")) > MAX_PATH:
+            return _refuse(
+                start_response,
+                "414 URI Too Long",
+                f"the request path is longer than {MAX_PATH} bytes; no resource here has one",
+            )
         if self.trusted is not None:
             host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "")
             if not host_is_trusted(host, self.trusted):
-                body = b"400 Bad Request: this service does not answer for that Host\n"
-                start_response(
-                    "400 Bad Request",
-                    [
-                        ("Content-Type", "text/plain; charset=utf-8"),
-                        ("Content-Length", str(len(body))),
-                        ("Cache-Control", "no-store"),
-                    ],
-                )
-                return [body]
+                return _refuse(start_response, "400 Bad Request", "this service does not answer for that Host")
         if self.public is not None:
             public = self.public
             environ["wsgi.url_scheme"] = public.scheme
@@ -67,9 +81,7 @@ class HostGuard:
 
 
 def screen_request() -> None:
-    """``before_request``: 414 for an over-long path, 415 for an encoded request body."""
-    if len(request.environ.get("PATH_INFO", "")) > MAX_PATH:
-        raise ProtocolError(414, f"the request path is longer than {MAX_PATH} bytes; no resource here has one")
+    """``before_request``: 415 for an encoded request body."""
     encoding = request.headers.get("Content-Encoding", "").strip().lower()
     if encoding not in ("", "identity"):
         raise ProtocolError(
@@ -82,7 +94,6 @@ def screen_request() -> None:
 def install(app: Flask, settings: Settings) -> None:
     """Put the guards in front of *app*'s routes (call before wrapping ``app.wsgi_app`` in the access log)."""
     app.before_request(screen_request)
-    if settings.trusted_hosts is not None or settings.public_url is not None:
-        app.wsgi_app = HostGuard(  # type: ignore[method-assign]
-            app.wsgi_app, settings.trusted_host_list, settings.public_url
-        )
+    app.wsgi_app = RequestGuard(  # type: ignore[method-assign]
+        app.wsgi_app, settings.trusted_host_list, settings.public_url
+    )
