@@ -32,7 +32,8 @@ from ..settings import Settings
 MAX_PATH = 2048  # bytes of a request path; the longest route needs a few hundred
 
 
-def _refuse(start_response: Callable, status: str, message: str, headers: list[tuple[str, str]] = ()) -> list[bytes]:  # type: ignore[assignment]
+def _refuse(start_response: Callable, status: str, message: str) -> list[bytes]:
+    """A short plain-text refusal, in the form of :func:`~cyberframe.web.responses.error_response`."""
     body = f"{status}: {message}\n".encode()
     start_response(
         status,
@@ -40,7 +41,6 @@ def _refuse(start_response: Callable, status: str, message: str, headers: list[t
             ("Content-Type", "text/plain; charset=utf-8"),
             ("Content-Length", str(len(body))),
             ("Cache-Control", "no-store"),
-            *headers,
         ],
     )
     return [body]
