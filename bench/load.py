@@ -16,7 +16,7 @@ Printed: requests per second, p50 and p99 latency per kind and overall, the
 answers that were not 200 by kind and status (with whether every 503 carried
 ``Retry-After``), requests that got no answer within ``--hang`` seconds, and
 the server's resident memory (main process and query workers) after the
-warm-up and at the end. The issue's targets: no errors for cached traffic,
+warm-up and at the end. The targets: no errors for cached traffic,
 overload answered 503 with Retry-After and never a hang, RSS growth under 10%.
 
     python bench/load.py [--duration 30] [--clients 32]

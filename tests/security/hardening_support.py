@@ -1,4 +1,4 @@
-"""Helpers of the hardening tests (issue 13, items 4-9 and 11): timing, the server's memory, a listener.
+"""Helpers of the hardening tests: timing, the server's memory, a listener.
 
 Every test of this kind asserts the exact status, a bound on the time the
 answer took, that the service still answers ``/health`` afterwards, and, where

@@ -1,4 +1,4 @@
-"""Issue 13, item 6: the Host header never reaches another client's answer.
+"""The Host header never reaches another client's answer.
 
 Without ``public_url``, absolute URLs follow each request's Host, and what is
 remembered (page cache, query plans) is keyed by it: one request with

@@ -1,4 +1,4 @@
-"""Issue 13, items 7, 9 and 11: log injection, conditional requests on refusals, encoded request bodies.
+"""Log injection, conditional requests on refusals, encoded request bodies.
 
 Against the session's real server (tests/sparql_support.py): every test
 checks the exact status, a time bound, and that the service still answers.
@@ -24,7 +24,7 @@ FUTURE = "Fri, 01 Jan 2100 00:00:00 GMT"
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 
 
-# --- item 7: the access log escapes what clients send ------------------------------------------------
+# --- the access log escapes what clients send ------------------------------------------------
 
 
 def _escaped(char: str) -> str:
@@ -89,7 +89,7 @@ def test_user_agent_and_referer_never_reach_the_log_raw(server: Server) -> None:
     assert_up(server)
 
 
-# --- item 9: If-Modified-Since never turns a refusal into 304 -------------------------------------------
+# --- If-Modified-Since never turns a refusal into 304 -------------------------------------------
 
 
 def _get(server: Server, query: str, **headers: str):
@@ -128,7 +128,7 @@ def test_if_modified_since_still_revalidates_a_good_answer(server: Server) -> No
     assert future.status == 304  # a good query, never asked before: run, found 200, then 304
 
 
-# --- item 11: encoded request bodies get 415 ---------------------------------------------------------------
+# --- encoded request bodies get 415 ---------------------------------------------------------------
 
 
 @pytest.mark.parametrize("encoding", ["gzip", "deflate", "br", "x-gzip, identity"])

@@ -1,11 +1,11 @@
-"""Issue 13, items 4 and 5: what a client sends or asks for never grows memory or answers without bound.
+"""What a client sends or asks for never grows memory or answers without bound.
 
-* Item 4: 1,800 requests with 300 KB paths under ``/cyberframe/`` took the
+* Paths: 1,800 requests with 300 KB paths under ``/cyberframe/`` took the
   main process from 70 MB to 1 GB (an unbounded route memo). Now a path over
   :data:`~cyberframe.web.guard.MAX_PATH` is refused with 414, and the memos
   that distinct requests fill (routes, GET query plans) are bounded in bytes.
   Measured on a dedicated server's resident memory (/proc).
-* Item 5: a 2 KB query doubling a string with ``CONCAT`` over 300 rows
+* Answers: a 2 KB query doubling a string with ``CONCAT`` over 300 rows
   returned 314 MB. Now the answer stops at ``--max-answer-bytes`` (here 1 MiB)
   and says so (``X-Cyberframe-Truncated``).
 """

@@ -1,4 +1,4 @@
-"""Issue 13, item 8: a damaged snapshot manifest makes start-up rebuild the snapshot, never crash.
+"""A damaged snapshot manifest makes start-up rebuild the snapshot, never crash.
 
 A manifest that is valid JSON but not an object (``[]``, ``null``, a string,
 a number) or has a field of the wrong type used to stop the service with an
