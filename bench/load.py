@@ -167,19 +167,25 @@ def rss(pid: int) -> int:
     return 0
 
 
-def children(pid: int) -> list[int]:
+def descendants(pid: int) -> list[int]:
+    """Every process below *pid*: HTTP worker processes, query workers."""
     found: list[int] = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
-            found += [int(child) for child in (task / "children").read_text().split()]
-        except OSError:
-            continue
+    todo = [pid]
+    while todo:
+        current = todo.pop()
+        for task in Path(f"/proc/{current}/task").glob("*"):
+            try:
+                children = [int(child) for child in (task / "children").read_text().split()]
+            except OSError:
+                continue
+            found += children
+            todo += children
     return found
 
 
 def memory(pid: int) -> tuple[int, int]:
-    """Resident bytes of the server's main process and of its query workers together."""
-    return rss(pid), sum(rss(child) for child in children(pid))
+    """Resident bytes of the server's main process and of every process below it (HTTP and query workers)."""
+    return rss(pid), sum(rss(child) for child in descendants(pid))
 
 
 def run(target: Target, mix, clients: int, processes: int, duration: float, soak: int | None, hang: float):
@@ -202,6 +208,10 @@ def run(target: Target, mix, clients: int, processes: int, duration: float, soak
     for proc in procs:
         proc.join(10)
     return total, time.perf_counter() - started
+
+
+def _growth(before: int, after: int) -> str:
+    return f"{(after - before) / before * 100:+.1f}%" if before else "n/a"
 
 
 def _ms(values: list[float], q: float) -> float:
@@ -250,14 +260,16 @@ def main() -> None:
             print("mix per round: " + ", ".join(f"{n} {kind}" for kind, n in kinds.items()))
             run(target, mix, args.clients, args.processes, args.warmup, None, args.hang)
             main_before, workers_before = memory(pid)
-            print(f"RSS after warm-up: main {main_before / 2**20:.1f} MiB, workers {workers_before / 2**20:.1f} MiB")
+            print(
+                f"RSS after warm-up: main {main_before / 2**20:.1f} MiB, "
+                f"processes below it {workers_before / 2**20:.1f} MiB"
+            )
             total, seconds = run(target, mix, args.clients, args.processes, args.duration, args.soak, args.hang)
             report(total, seconds)
             main_after, workers_after = memory(pid)
-            growth = (main_after - main_before) / main_before * 100 if main_before else float("nan")
             print(
-                f"RSS at the end: main {main_after / 2**20:.1f} MiB ({growth:+.1f}%), "
-                f"workers {workers_after / 2**20:.1f} MiB"
+                f"RSS at the end: main {main_after / 2**20:.1f} MiB ({_growth(main_before, main_after)}), "
+                f"processes below it {workers_after / 2**20:.1f} MiB ({_growth(workers_before, workers_after)})"
             )
         finally:
             target.stop()

@@ -8,6 +8,7 @@ a hostile request could make the service connect somewhere, that a listener on
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
@@ -41,6 +42,38 @@ def rss_bytes(pid: int) -> int:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) * 1024
     raise RuntimeError(f"no VmRSS for process {pid}")
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below *pid* (HTTP worker processes, query workers), from /proc."""
+    found: list[int] = []
+    todo = [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            tasks = os.listdir(f"/proc/{current}/task")
+        except OSError:
+            continue
+        for task in tasks:
+            try:
+                with open(f"/proc/{current}/task/{task}/children", encoding="ascii") as listing:
+                    children = [int(child) for child in listing.read().split()]
+            except OSError:
+                continue
+            found += children
+            todo += children
+    return found
+
+
+def tree_rss_bytes(pid: int) -> int:
+    """Resident memory of *pid* and every process below it: whatever processes serve HTTP are counted."""
+    total = 0
+    for member in (pid, *descendants(pid)):
+        try:
+            total += rss_bytes(member)
+        except (OSError, RuntimeError):
+            continue  # gone meanwhile
+    return total
 
 
 @contextmanager
