@@ -14,8 +14,8 @@
   ``Content-Encoding`` other than ``identity`` is refused with 415 and
   ``Accept-Encoding: identity`` (RFC 9110 §15.5.16, RFC 7694 §3).
 
-``X-Forwarded-*`` and ``Forwarded`` are not read (``cyberframe serve`` removes
-them; docs/serving.md, "Behind a reverse proxy").
+``X-Forwarded-*`` and ``Forwarded`` are never read: a client could forge them,
+and ``public_url`` says what they would (docs/serving.md, "Behind a reverse proxy").
 """
 
 from __future__ import annotations
