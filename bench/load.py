@@ -183,6 +183,18 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
+def cache_bytes(port: int) -> int:
+    """Bytes the answer cache holds (``/health``), so that RSS growth can be told from the cache filling."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        connection.request("GET", "/health", headers={"Accept": "application/json"})
+        return int(json.loads(connection.getresponse().read()).get("cache", {}).get("bytes", 0))
+    except (OSError, ValueError, http.client.HTTPException):
+        return 0
+    finally:
+        connection.close()
+
+
 def memory(pid: int) -> tuple[int, int]:
     """Resident bytes of the server's main process and of every process below it (HTTP and query workers)."""
     return rss(pid), sum(rss(child) for child in descendants(pid))
@@ -262,14 +274,16 @@ def main() -> None:
             main_before, workers_before = memory(pid)
             print(
                 f"RSS after warm-up: main {main_before / 2**20:.1f} MiB, "
-                f"processes below it {workers_before / 2**20:.1f} MiB"
+                f"processes below it {workers_before / 2**20:.1f} MiB; "
+                f"answer cache {cache_bytes(target.port) / 2**20:.1f} MiB"
             )
             total, seconds = run(target, mix, args.clients, args.processes, args.duration, args.soak, args.hang)
             report(total, seconds)
             main_after, workers_after = memory(pid)
             print(
                 f"RSS at the end: main {main_after / 2**20:.1f} MiB ({_growth(main_before, main_after)}), "
-                f"processes below it {workers_after / 2**20:.1f} MiB ({_growth(workers_before, workers_after)})"
+                f"processes below it {workers_after / 2**20:.1f} MiB ({_growth(workers_before, workers_after)}); "
+                f"answer cache {cache_bytes(target.port) / 2**20:.1f} MiB"
             )
         finally:
             target.stop()
