@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import os
 import socket
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import TypeVar
 
 from sparql_support import Server
+from sparql_support import listening as listener  # re-exported for the tests here
+
+__all__ = ["assert_up", "listener", "raw_request", "rss_bytes", "timed", "tree_rss_bytes"]
 
 T = TypeVar("T")
 
@@ -74,37 +75,6 @@ def tree_rss_bytes(pid: int) -> int:
         except (OSError, RuntimeError):
             continue  # gone meanwhile
     return total
-
-
-@contextmanager
-def listener() -> Iterator[tuple[int, list]]:
-    """A TCP listener on 127.0.0.1 that records every connection made to it: (port, addresses seen)."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(16)
-    sock.settimeout(0.2)
-    seen: list = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                connection, address = sock.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            seen.append(address)
-            connection.close()
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield sock.getsockname()[1], seen
-    finally:
-        stop.set()
-        thread.join(2)
-        sock.close()
 
 
 def raw_request(port: int, head: bytes, timeout: float = 15.0) -> tuple[int, bytes]:
