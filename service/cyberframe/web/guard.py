@@ -20,6 +20,7 @@ and ``public_url`` says what they would (docs/serving.md, "Behind a reverse prox
 
 from __future__ import annotations
 
+import urllib.parse
 from collections.abc import Callable, Iterable
 from urllib.parse import urlsplit
 
@@ -30,6 +31,8 @@ from ..errors import ProtocolError
 from ..settings import Settings
 
 MAX_PATH = 2048  # bytes of a request path; the longest route needs a few hundred
+#: Bytes of a request target past which the standard library's URL-parsing cache is emptied (see RequestGuard).
+LONG_TARGET = 16 * 1024
 
 
 def _refuse(start_response: Callable, status: str, message: str) -> list[bytes]:
@@ -58,6 +61,10 @@ class RequestGuard:
         self.public = urlsplit(public_url) if public_url else None
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        if len(environ.get("PATH_INFO", "")) + len(environ.get("QUERY_STRING", "")) > LONG_TARGET:
+            # The HTTP server parsed the target with urllib.parse.urlsplit, whose cache keeps the last 128
+            # targets: 128 long ones would pin tens of MB. Emptying it costs the next few parses nothing much.
+            urllib.parse.clear_cache()
         if len(environ.get("PATH_INFO", "")) > MAX_PATH:
             return _refuse(
                 start_response,
