@@ -49,6 +49,12 @@ def _refuse(start_response: Callable, status: str, message: str) -> list[bytes]:
     return [body]
 
 
+def _clear_url_cache() -> None:
+    clear = getattr(urllib.parse, "clear_cache", None)  # CPython's, undocumented; absent elsewhere
+    if clear is not None:
+        clear()
+
+
 class RequestGuard:
     """WSGI middleware in front of the app: 414 for a long path, Host checks and the public URL.
 
@@ -64,7 +70,7 @@ class RequestGuard:
         if len(environ.get("PATH_INFO", "")) + len(environ.get("QUERY_STRING", "")) > LONG_TARGET:
             # The HTTP server parsed the target with urllib.parse.urlsplit, whose cache keeps the last 128
             # targets: 128 long ones would pin tens of MB. Emptying it costs the next few parses nothing much.
-            urllib.parse.clear_cache()
+            _clear_url_cache()
         if len(environ.get("PATH_INFO", "")) > MAX_PATH:
             return _refuse(
                 start_response,
