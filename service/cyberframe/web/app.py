@@ -55,7 +55,7 @@ def build_engine(
         ),
     )
     cache = AnswerCache(settings.cache_mb * MIB, settings.cache_entry_mb * MIB, max_waiters=settings.waiting_limit)
-    limits = Limits(settings.timeout, settings.max_rows, settings.max_query_length)
+    limits = Limits(settings.timeout, settings.max_rows, settings.max_query_length, settings.max_answer_bytes)
     return SparqlEngine(dataset, executor, cache, limits)
 
 
@@ -89,9 +89,10 @@ def create_app(
     if settings.start_workers:
         engine.executor.start()
 
-    from . import api, site
+    from . import api, guard, site
 
     register_error_handlers(app)
+    guard.install(app, settings)
     api.register(app)
     site.register(app)
     # A read-only, credential-free service: any origin may read it (Fetch standard, CORS protocol).

@@ -3,9 +3,12 @@
 Every representation of the frozen dataset gets a weak ETag derived from the
 dataset version and from everything that selects the representation (path,
 query, format), and ``Last-Modified`` from the build time. Both are known
-before any work is done, so :func:`respond` answers a revalidation
-(``If-None-Match``, ``If-Modified-Since``) with 304 without running a query or
-rendering a page. Bodies of 1 KiB and more are sent gzip-compressed to clients
+before any work is done, so :func:`respond` answers a matching
+``If-None-Match`` with 304 without running a query or rendering a page (only a
+200 ever carried that ETag). ``If-Modified-Since`` proves nothing about the
+request, so it is honoured only once the answer is known to be a 200 (from the
+cache or made): an invalid or runaway query keeps its 400 or 503, whatever date
+a client sends. Bodies of 1 KiB and more are sent gzip-compressed to clients
 that accept it; the compressed bytes are kept with the cached answer.
 
 Errors: every refusal raises :class:`~cyberframe.errors.ProtocolError`; the
@@ -53,13 +56,19 @@ def _etag_matches(header: str, etag: str) -> bool:
     return any(candidate.strip().removeprefix("W/") == opaque for candidate in header.split(","))
 
 
-def is_fresh(req: Request, etag: str, last_modified: datetime) -> bool:
-    """True if a GET/HEAD *req* already holds this representation (RFC 9110 §13.2.2)."""
-    if req.method not in ("GET", "HEAD"):
-        return False
+def holds_etag(req: Request, etag: str) -> bool:
+    """True if a GET/HEAD *req* names *etag* in ``If-None-Match`` (RFC 9110 §13.1.2)."""
     if_none_match = req.headers.get("If-None-Match")
-    if if_none_match is not None:
-        return _etag_matches(if_none_match, etag)
+    return req.method in ("GET", "HEAD") and if_none_match is not None and _etag_matches(if_none_match, etag)
+
+
+def unmodified_since(req: Request, last_modified: datetime) -> bool:
+    """True if a GET/HEAD *req* without ``If-None-Match`` has a copy from *last_modified* or later (§13.1.3).
+
+    Only for an answer known to be 200: the date is the client's, and says nothing about the query.
+    """
+    if req.method not in ("GET", "HEAD") or "If-None-Match" in req.headers:
+        return False
     since = req.if_modified_since
     return since is not None and last_modified <= since
 
@@ -85,10 +94,8 @@ def respond(
     engine = state().engine
     etag = engine.etag(*parts) if etag is None else etag
     last_modified = engine.dataset.last_modified
-    if is_fresh(request, etag, last_modified):
-        response = Response(status=304)
-        _validators(response, etag, last_modified)
-        return response
+    if holds_etag(request, etag):
+        return _not_modified(etag, last_modified)
     if keep:
         size = sum(len(part) for part in parts if isinstance(part, (str, bytes)))
         try:
@@ -99,7 +106,15 @@ def respond(
         answer = make()
     if answer.status != 200:
         return send(answer)
+    if unmodified_since(request, last_modified):
+        return _not_modified(etag, last_modified)
     return send(answer, etag, last_modified)
+
+
+def _not_modified(etag: str, last_modified: datetime) -> Response:
+    response = Response(status=304)
+    _validators(response, etag, last_modified)
+    return response
 
 
 def _validators(response: Response, etag: str | None, last_modified: datetime | None) -> None:

@@ -71,5 +71,5 @@ def dump() -> Response:
 def void() -> Response:
     """The VoID description of the dataset, in Turtle (VoID §7.2, well-known URI)."""
     kg = state().engine.dataset.kg
-    root = request.host_url.rstrip("/")
+    root = request.root_url.rstrip("/")  # with the path prefix of a public_url
     return respond(("void", root), lambda: Answer(200, export_void(kg, root), TURTLE.content_type))

@@ -103,7 +103,10 @@ def run(name: str) -> Response:
     if problem is not None or bindings is None:
         raise problem or ProtocolError(400, "no parameters")
     formats = negotiate_kinds(request.accept_mimetypes, request.args.getlist("format"), query.form)
-    job = Job.prepared(query.sparql, bindings, formats=formats, max_rows=engine.limits.max_rows)
+    limits = engine.limits
+    job = Job.prepared(
+        query.sparql, bindings, formats=formats, max_rows=limits.max_rows, max_bytes=limits.max_answer_bytes
+    )
     key = job.key()
     response = respond(key, lambda: engine.answer(job, key), keep=False)
     return name_download(response, name, attachment=bool(request.args.getlist("format")))

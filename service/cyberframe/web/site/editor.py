@@ -187,6 +187,7 @@ def _run(query: str, default_graphs: Sequence[str] = (), named_graphs: Sequence[
             base_iri=url_for("sparql.sparql", _external=True),
             formats=PAGE_FORMATS,
             max_rows=engine.limits.max_rows,
+            max_bytes=engine.limits.max_answer_bytes,
             union_default_graph=not admitted.has_dataset,
             default_graphs=tuple(default_graphs) or None,
             named_graphs=tuple(named_graphs) or None,
