@@ -39,6 +39,7 @@ class CF(DefinedNamespace):
     Csf20Category: URIRef
     Csf20Function: URIRef
     Csf20Subcategory: URIRef
+    DerivationRule: URIRef
     EvidenceBasis: URIRef
     Framework: URIRef
     Function: URIRef
@@ -68,6 +69,7 @@ class CF(DefinedNamespace):
     cybersecurityConcept: URIRef
     definedBy: URIRef
     derivation: URIRef
+    derivationRule: URIRef
     documentNumber: URIRef
     edition: URIRef
     hasPart: URIRef
@@ -75,6 +77,8 @@ class CF(DefinedNamespace):
     inMappingSet: URIRef
     inStandard: URIRef
     informativeReference: URIRef
+    judgementReason: URIRef
+    locator: URIRef
     mappingObject: URIRef
     mappingSubject: URIRef
     newInEdition: URIRef
