@@ -322,4 +322,4 @@ def test_strm_of_another_mapping_set(kg, expected_pairs):
     assert {(r["Focal Document Element"], r["Reference Document Element"]) for r in rows} == expected_pairs[
         "csf11-csf20"
     ]
-    assert {r["STRM Relationship"] for r in rows} == {"equal", "subset of"}
+    assert {r["STRM Relationship"] for r in rows} == {"equal", "subset of", "superset of", "intersects with"}

@@ -309,11 +309,18 @@ def test_other_standard_references_follow_the_category_suggestions(asserted, ref
     subs = defaultdict(set)
     for r in reference("csf11-core.csv"):
         subs[r["category_id"]].add(r["subcategory_id"])
+    # A confirmed suggestion (ISO/IEC 27001:2022, 27002:2022) is derived only for the subcategories that
+    # themselves reference a clause or control of that standard; the rest of the category is judgement.
+    reached = {r["subcategory_id"]: r for r in reference("csf11-to-iso27002-2022.csv")}
+    column = {"ISO/IEC 27002:2022": "iso27002_2022_controls", "ISO/IEC 27001:2022": "iso27001_2022_clauses"}
     expected = set()
     for r in reference("other-standards.csv"):
-        basis = "judgement" if r["suggestion_basis"].startswith("judgement") else "derived"
+        confirmed = not r["suggestion_basis"].startswith("judgement")
         for category in split(r["suggested_csf_categories"]):
-            expected |= {(s, r["standard"], basis) for s in subs[category]}
+            for s in subs[category]:
+                derived = confirmed and bool(split(reached[s][column[r["standard"]]]))
+                expected.add((s, r["standard"], "derived" if derived else "judgement"))
+    assert ("DE.CM-1", "ISO/IEC 27002:2022", "judgement") in expected
     got = set(
         asserted("""
         SELECT ?s ?std ?basis WHERE {
@@ -340,8 +347,7 @@ def test_every_record_is_complete(asserted):
     rows = asserted("""
         SELECT ?r WHERE { ?r a cf:MappingRecord .
           FILTER NOT EXISTS { ?r cf:mappingSubject ?s ; cf:mappingObject ?o ; cf:relationship ?rel ;
-                                 cf:rationale ?why ; cf:basis ?b ; cf:inMappingSet ?set ;
-                                 dcterms:source ?src } }""")
+                                 cf:rationale ?why ; cf:basis ?b ; cf:inMappingSet ?set } }""")
     assert rows == []
 
 
@@ -365,24 +371,32 @@ def test_csf20_core(asserted, reference):
 
 
 def test_csf11_to_csf20_crosswalk(asserted, reference):
+    """NIST's change facts as published; the relationship of an incorporated subcategory by the stated rule
+    (one element: subset of it; several: intersects each), of a retained or moved one by judgement."""
     expected = set()
     for r in reference("csf11-to-csf20.csv"):
-        relation = "subset-of" if r["change_type"] == "incorporated" else "equal"
-        expected |= {(r["subcategory_11"], t, r["change_type"], relation) for t in split(r["subcategory_20"])}
+        targets = split(r["subcategory_20"])
+        if r["change_type"] == "incorporated":
+            relation, basis = ("subset-of" if len(targets) == 1 else "intersects-with"), "derived"
+        else:
+            relation, basis = None, "judgement"
+        expected |= {(r["subcategory_11"], t, r["change_type"], relation, basis) for t in targets}
     got = set(
         asserted("""
-        SELECT ?s ?t ?change ?rel WHERE {
+        SELECT ?s ?t ?change ?rel ?basis WHERE {
           ?r cf:inMappingSet <https://w3id.org/cyberframe/id/mapping-set/csf11-csf20> ;
              cf:mappingSubject/skos:notation ?s ; cf:mappingObject/skos:notation ?t ;
-             cf:changeType/skos:notation ?change ; cf:relationship/skos:notation ?rel }""")
+             cf:changeType/skos:notation ?change ; cf:relationship/skos:notation ?rel ; cf:basis/skos:notation ?basis }""")
     )
-    assert got == expected
+    assert {(s, t, c, r if b == "derived" else None, b) for s, t, c, r, b in got} == expected
+    prop = {"equal": "closeMatch", "subset-of": "broadMatch", "superset-of": "narrowMatch", "intersects-with": "relatedMatch"}
     skos = set(
         asserted("""
-        SELECT ?s ?t WHERE { ?a skos:closeMatch|skos:broadMatch ?b .
-          ?a a cf:Subcategory ; skos:notation ?s . ?b skos:notation ?t }""")
+        SELECT ?s ?t ?p WHERE { ?a ?property ?b .
+          VALUES ?property { skos:closeMatch skos:broadMatch skos:narrowMatch skos:relatedMatch }
+          ?a a cf:Subcategory ; skos:notation ?s . ?b skos:notation ?t BIND (STRAFTER(STR(?property), "#") AS ?p) }""")
     )
-    assert skos == {(s, t) for s, t, _, _ in expected}
+    assert skos == {(s, t, prop[rel]) for s, t, _, rel, _ in got}
 
 
 def test_csf20_elements_citing_csf11(asserted, reference):
@@ -476,7 +490,7 @@ def test_nist_csf20_references_to_iso27001_2022(asserted, reference):
     got = set(asserted("""
         SELECT ?s ?kind ?n WHERE {
           ?r cf:inMappingSet <https://w3id.org/cyberframe/id/mapping-set/csf20-iso27001-2022> ;
-             cf:mappingSubject/skos:notation ?s ; cf:mappingObject ?o ; cf:basis/skos:notation "published" .
+             cf:mappingSubject/skos:notation ?s ; cf:mappingObject ?o ; cf:basis/skos:notation "derived" .
           ?o skos:notation ?n .
           OPTIONAL { ?o a cf:Clause BIND ("clause" AS ?k) }
           BIND (COALESCE(?k, "control") AS ?kind) }"""))
