@@ -528,3 +528,42 @@ def test_nist_csf20_references_to_iso27001_2022(asserted, reference):
     shortcut = set(asserted("""
         SELECT ?s ?n WHERE { ?a a cf:Csf20Subcategory ; skos:notation ?s ; skos:relatedMatch ?o . ?o skos:notation ?n }"""))
     assert shortcut == {(s, n) for s, _, n in expected}
+
+
+def test_judged_csf_pairs_agree_with_nist_wording(asserted, reference):
+    """A retained or moved pair is syntactic-equal exactly where NIST's two statements are word for word the same;
+    the pairs the wording plainly separates are not equal; every judgement gives its reason."""
+    old = {r["subcategory_id"]: r["subcategory_text"] for r in reference("csf11-core.csv")}
+    new = {r["subcategory_id"]: r["subcategory_text"] for r in reference("csf20-core.csv")}
+    rows = asserted("""
+        SELECT ?s ?t ?rel ?why ?reason WHERE {
+          ?r cf:inMappingSet <https://w3id.org/cyberframe/id/mapping-set/csf11-csf20> ;
+             cf:basis <https://w3id.org/cyberframe/id/basis/judgement> ; cf:judgementReason ?reason ;
+             cf:mappingSubject/skos:notation ?s ; cf:mappingObject/skos:notation ?t ;
+             cf:relationship/skos:notation ?rel ; cf:rationale/skos:notation ?why }""")
+    judged = {r["subcategory_11"] for r in reference("csf11-to-csf20.csv") if r["change_type"] != "incorporated"}
+    assert {s for s, *_ in rows} == judged and len(rows) == len(judged)
+    for s, t, rel, why, reason in rows:
+        same = old[s].lower() == new[t].lower()
+        assert (why == "syntactic") == same and (not same or rel == "equal"), (s, t)
+        assert reason.strip()
+    relation = {s: rel for s, _, rel, _, _ in rows}
+    assert all(relation[s] != "equal" for s in ("ID.AM-4", "ID.GV-4", "ID.RM-3", "RS.MI-2", "PR.IP-8"))
+
+
+def test_no_judgement_is_credited_to_ts27103(asserted):
+    """TS 27103 publishes no per-category list of standards that cyberframe can cite: the suggestions are ours."""
+    cited = asserted("""
+        SELECT ?r WHERE { ?r cf:basis <https://w3id.org/cyberframe/id/basis/judgement> ;
+                             dcterms:source <https://w3id.org/cyberframe/id/standard/iso-iec-ts-27103-2026> }""")
+    assert cited == []
+
+
+def test_derived_standard_links_rest_on_the_subcategorys_own_references(asserted):
+    rows = asserted("""
+        SELECT ?r ?input WHERE {
+          ?r cf:inMappingSet <https://w3id.org/cyberframe/id/mapping-set/ts27103-standards> ;
+             cf:basis <https://w3id.org/cyberframe/id/basis/derived> ; cf:mappingSubject ?s ; cf:mappingObject ?std ;
+             prov:wasDerivedFrom ?input .
+          FILTER NOT EXISTS { ?input cf:mappingSubject ?s ; cf:mappingObject/cf:inStandard ?std } }""")
+    assert rows == []
