@@ -117,7 +117,7 @@ def test_no_trivial_or_generalized_entailments(inferred_only):
 
 def test_references_from_an_outside_node_does_not_make_it_a_subcategory():
     """cf:references has no domain: a user's resource that references a control stays what its user says it is,
-    through the same OWL 2 RL closure that builds the knowledge graph."""
+    through the same OWL 2 RL closure that builds the knowledge graph (here over the ontology alone)."""
     from rdflib import Graph, URIRef
     from rdflib.namespace import RDF
 
@@ -126,13 +126,13 @@ def test_references_from_an_outside_node_does_not_make_it_a_subcategory():
     from cyberframe.namespaces import CF, ID
     from cyberframe.resources import sources
 
-    wanted = {"ontology", "skos-axioms", "iso27002-2022", "references"}
-    asserted = union_graph(load_sources(s for s in sources() if s.name in wanted))
+    ontology = union_graph(load_sources(s for s in sources() if s.name in {"ontology", "skos-axioms"}))
     policy, control = URIRef("https://example.org/acme/policy/logging"), ID["control/iso-iec-27002-2022/8.15"]
-    outside = Graph()
-    outside.add((policy, CF.references, control))
-    inferred = materialize(asserted + outside)
-    assert set(inferred.objects(policy, RDF.type)) == set()
-    assert (control, CF.referencedBy, policy) in inferred  # the inverse still works for everyone
     shipped = ID["subcategory/PR.PT-1"]
-    assert (shipped, CF.references, control) in asserted and (control, CF.referencedBy, shipped) in inferred
+    data = Graph()
+    data.add((policy, CF.references, control))
+    data.add((shipped, RDF.type, CF.Subcategory))
+    data.add((shipped, CF.references, control))
+    inferred = materialize(ontology + data)
+    assert set(inferred.objects(policy, RDF.type)) == set()
+    assert {(control, CF.referencedBy, policy), (control, CF.referencedBy, shipped)} <= set(inferred)
