@@ -106,6 +106,33 @@ def test_no_trivial_or_generalized_entailments(inferred_only):
     assert inferred_only("SELECT * WHERE { ?x owl:sameAs ?x }") == []
     assert inferred_only("SELECT * WHERE { ?x a owl:Thing }") == []
     assert inferred_only("SELECT * WHERE { ?x rdfs:subClassOf ?x }") == []
+    assert inferred_only("SELECT * WHERE { ?x a rdfs:Datatype }") == []
+    assert inferred_only("SELECT * WHERE { owl:Nothing ?p ?x }") == []
+    assert inferred_only("SELECT * WHERE { owl:Thing ?p ?x }") == []
+    assert inferred_only("SELECT * WHERE { ?x rdfs:subClassOf|rdfs:domain|rdfs:range owl:Thing }") == []
     assert inferred_only("SELECT * WHERE { ?x owl:sameAs ?y }") == [], (
         "an owl:sameAs between distinct nodes means a functional property was violated"
     )
+
+
+def test_references_from_an_outside_node_does_not_make_it_a_subcategory():
+    """cf:references has no domain: a user's resource that references a control stays what its user says it is,
+    through the same OWL 2 RL closure that builds the knowledge graph (here over the ontology alone)."""
+    from rdflib import Graph, URIRef
+    from rdflib.namespace import RDF
+
+    from cyberframe.inference import materialize
+    from cyberframe.loader import load_sources, union_graph
+    from cyberframe.namespaces import CF, ID
+    from cyberframe.resources import sources
+
+    ontology = union_graph(load_sources(s for s in sources() if s.name in {"ontology", "skos-axioms"}))
+    policy, control = URIRef("https://example.org/acme/policy/logging"), ID["control/iso-iec-27002-2022/8.15"]
+    shipped = ID["subcategory/PR.PT-1"]
+    data = Graph()
+    data.add((policy, CF.references, control))
+    data.add((shipped, RDF.type, CF.Subcategory))
+    data.add((shipped, CF.references, control))
+    inferred = materialize(ontology + data)
+    assert set(inferred.objects(policy, RDF.type)) == set()
+    assert {(control, CF.referencedBy, policy), (control, CF.referencedBy, shipped)} <= set(inferred)

@@ -93,6 +93,36 @@ def test_every_framework_concept_has_one_label_and_definition(asserted):
     assert bad == []
 
 
+def test_every_concept_has_a_definition_except_the_27002_2013_controls(asserted):
+    """The 114 controls of ISO/IEC 27002:2013 have none: their titles and text are not in the reference data and
+    are ISO's copyright, so nothing may be made up; each says so in an editorial note (docs/data-model.md)."""
+    undefined = {
+        iri
+        for (iri,) in asserted("SELECT ?x WHERE { ?x a/rdfs:subClassOf* skos:Concept FILTER NOT EXISTS { ?x skos:definition ?d } }")
+    }
+    controls_2013 = {
+        iri
+        for (iri,) in asserted("""
+            SELECT ?x WHERE { ?x cf:inStandard <https://w3id.org/cyberframe/id/standard/iso-iec-27002-2013> ;
+                                 skos:editorialNote ?note FILTER (CONTAINS(?note, "not recorded")) }""")
+    }
+    assert undefined == controls_2013 and len(controls_2013) == 114
+
+
+def test_csf20_definitions_quote_nist(asserted, reference):
+    """A CSF 2.0 subcategory's definition is NIST's outcome statement (public domain), cited as the element's source;
+    categories and functions are defined by what they group."""
+    rows = reference("csf20-core.csv")
+    got = dict(asserted("""
+        SELECT ?n ?d WHERE { ?x a cf:Csf20Subcategory ; skos:notation ?n ; skos:definition ?d ;
+                                dcterms:source <https://w3id.org/cyberframe/id/standard/nist-csf-2-0> }"""))
+    assert got == {r["subcategory_id"]: r["subcategory_text"] + "." for r in rows}
+    groups = dict(asserted("SELECT ?n ?d WHERE { ?x a cf:Csf20Category ; skos:notation ?n ; skos:definition ?d }"))
+    assert set(groups) == {r["category_id"] for r in rows}
+    for r in rows:
+        assert r["subcategory_id"] in groups[r["category_id"]] and r["category_name"].lower() in groups[r["category_id"]]
+
+
 def test_definitions_are_our_own_words(asserted, reference):
     """No definition repeats the NIST outcome text it describes (copyright hygiene)."""
     text = {r["subcategory_id"]: r["subcategory_text"].lower() for r in reference("csf11-core.csv")}
@@ -309,11 +339,18 @@ def test_other_standard_references_follow_the_category_suggestions(asserted, ref
     subs = defaultdict(set)
     for r in reference("csf11-core.csv"):
         subs[r["category_id"]].add(r["subcategory_id"])
+    # A confirmed suggestion (ISO/IEC 27001:2022, 27002:2022) is derived only for the subcategories that
+    # themselves reference a clause or control of that standard; the rest of the category is judgement.
+    reached = {r["subcategory_id"]: r for r in reference("csf11-to-iso27002-2022.csv")}
+    column = {"ISO/IEC 27002:2022": "iso27002_2022_controls", "ISO/IEC 27001:2022": "iso27001_2022_clauses"}
     expected = set()
     for r in reference("other-standards.csv"):
-        basis = "judgement" if r["suggestion_basis"].startswith("judgement") else "derived"
+        confirmed = not r["suggestion_basis"].startswith("judgement")
         for category in split(r["suggested_csf_categories"]):
-            expected |= {(s, r["standard"], basis) for s in subs[category]}
+            for s in subs[category]:
+                derived = confirmed and bool(split(reached[s][column[r["standard"]]]))
+                expected.add((s, r["standard"], "derived" if derived else "judgement"))
+    assert ("DE.CM-1", "ISO/IEC 27002:2022", "judgement") in expected
     got = set(
         asserted("""
         SELECT ?s ?std ?basis WHERE {
@@ -337,14 +374,11 @@ def test_references_shortcut_agrees_with_records(asserted):
 
 
 def test_every_record_is_complete(asserted):
-    """Every record names its source, or (derived by a stated rule) its rule and inputs."""
+    """Every record has subject, object, relationship, rationale, basis and set (the basis shapes check its evidence)."""
     rows = asserted("""
         SELECT ?r WHERE { ?r a cf:MappingRecord .
-          FILTER (NOT EXISTS { ?r cf:mappingSubject ?s ; cf:mappingObject ?o ; cf:relationship ?rel ;
-                                  cf:rationale ?why ; cf:basis ?b ; cf:inMappingSet ?set }
-                  || (NOT EXISTS { ?r dcterms:source ?src }
-                      && NOT EXISTS { ?r cf:basis <https://w3id.org/cyberframe/id/basis/derived> ; cf:derivationRule ?rule ;
-                                         prov:wasDerivedFrom ?in })) }""")
+          FILTER NOT EXISTS { ?r cf:mappingSubject ?s ; cf:mappingObject ?o ; cf:relationship ?rel ;
+                                 cf:rationale ?why ; cf:basis ?b ; cf:inMappingSet ?set } }""")
     assert rows == []
 
 
@@ -368,24 +402,32 @@ def test_csf20_core(asserted, reference):
 
 
 def test_csf11_to_csf20_crosswalk(asserted, reference):
+    """NIST's change facts as published; the relationship of an incorporated subcategory by the stated rule
+    (one element: subset of it; several: intersects each), of a retained or moved one by judgement."""
     expected = set()
     for r in reference("csf11-to-csf20.csv"):
-        relation = "subset-of" if r["change_type"] == "incorporated" else "equal"
-        expected |= {(r["subcategory_11"], t, r["change_type"], relation) for t in split(r["subcategory_20"])}
+        targets = split(r["subcategory_20"])
+        if r["change_type"] == "incorporated":
+            relation, basis = ("subset-of" if len(targets) == 1 else "intersects-with"), "derived"
+        else:
+            relation, basis = None, "judgement"
+        expected |= {(r["subcategory_11"], t, r["change_type"], relation, basis) for t in targets}
     got = set(
         asserted("""
-        SELECT ?s ?t ?change ?rel WHERE {
+        SELECT ?s ?t ?change ?rel ?basis WHERE {
           ?r cf:inMappingSet <https://w3id.org/cyberframe/id/mapping-set/csf11-csf20> ;
              cf:mappingSubject/skos:notation ?s ; cf:mappingObject/skos:notation ?t ;
-             cf:changeType/skos:notation ?change ; cf:relationship/skos:notation ?rel }""")
+             cf:changeType/skos:notation ?change ; cf:relationship/skos:notation ?rel ; cf:basis/skos:notation ?basis }""")
     )
-    assert got == expected
+    assert {(s, t, c, r if b == "derived" else None, b) for s, t, c, r, b in got} == expected
+    prop = {"equal": "closeMatch", "subset-of": "broadMatch", "superset-of": "narrowMatch", "intersects-with": "relatedMatch"}
     skos = set(
         asserted("""
-        SELECT ?s ?t WHERE { ?a skos:closeMatch|skos:broadMatch ?b .
-          ?a a cf:Subcategory ; skos:notation ?s . ?b skos:notation ?t }""")
+        SELECT ?s ?t ?p WHERE { ?a ?property ?b .
+          VALUES ?property { skos:closeMatch skos:broadMatch skos:narrowMatch skos:relatedMatch }
+          ?a a cf:Subcategory ; skos:notation ?s . ?b skos:notation ?t BIND (STRAFTER(STR(?property), "#") AS ?p) }""")
     )
-    assert skos == {(s, t) for s, t, _, _ in expected}
+    assert skos == {(s, t, prop[rel]) for s, t, _, rel, _ in got}
 
 
 def test_csf20_elements_citing_csf11(asserted, reference):
@@ -480,7 +522,7 @@ def test_nist_csf20_references_to_iso27001_2022(asserted, reference):
         asserted("""
         SELECT ?s ?kind ?n WHERE {
           ?r cf:inMappingSet <https://w3id.org/cyberframe/id/mapping-set/csf20-iso27001-2022> ;
-             cf:mappingSubject/skos:notation ?s ; cf:mappingObject ?o ; cf:basis/skos:notation "published" .
+             cf:mappingSubject/skos:notation ?s ; cf:mappingObject ?o ; cf:basis/skos:notation "derived" .
           ?o skos:notation ?n .
           OPTIONAL { ?o a cf:Clause BIND ("clause" AS ?k) }
           BIND (COALESCE(?k, "control") AS ?kind) }""")
@@ -491,3 +533,42 @@ def test_nist_csf20_references_to_iso27001_2022(asserted, reference):
         SELECT ?s ?n WHERE { ?a a cf:Csf20Subcategory ; skos:notation ?s ; skos:relatedMatch ?o . ?o skos:notation ?n }""")
     )
     assert shortcut == {(s, n) for s, _, n in expected}
+
+
+def test_judged_csf_pairs_agree_with_nist_wording(asserted, reference):
+    """A retained or moved pair is syntactic-equal exactly where NIST's two statements are word for word the same;
+    the pairs the wording plainly separates are not equal; every judgement gives its reason."""
+    old = {r["subcategory_id"]: r["subcategory_text"] for r in reference("csf11-core.csv")}
+    new = {r["subcategory_id"]: r["subcategory_text"] for r in reference("csf20-core.csv")}
+    rows = asserted("""
+        SELECT ?s ?t ?rel ?why ?reason WHERE {
+          ?r cf:inMappingSet <https://w3id.org/cyberframe/id/mapping-set/csf11-csf20> ;
+             cf:basis <https://w3id.org/cyberframe/id/basis/judgement> ; cf:judgementReason ?reason ;
+             cf:mappingSubject/skos:notation ?s ; cf:mappingObject/skos:notation ?t ;
+             cf:relationship/skos:notation ?rel ; cf:rationale/skos:notation ?why }""")
+    judged = {r["subcategory_11"] for r in reference("csf11-to-csf20.csv") if r["change_type"] != "incorporated"}
+    assert {s for s, *_ in rows} == judged and len(rows) == len(judged)
+    for s, t, rel, why, reason in rows:
+        same = old[s].lower() == new[t].lower()
+        assert (why == "syntactic") == same and (not same or rel == "equal"), (s, t)
+        assert reason.strip()
+    relation = {s: rel for s, _, rel, _, _ in rows}
+    assert all(relation[s] != "equal" for s in ("ID.AM-4", "ID.GV-4", "ID.RM-3", "RS.MI-2", "PR.IP-8"))
+
+
+def test_no_judgement_is_credited_to_ts27103(asserted):
+    """TS 27103 publishes no per-category list of standards that cyberframe can cite: the suggestions are ours."""
+    cited = asserted("""
+        SELECT ?r WHERE { ?r cf:basis <https://w3id.org/cyberframe/id/basis/judgement> ;
+                             dcterms:source <https://w3id.org/cyberframe/id/standard/iso-iec-ts-27103-2026> }""")
+    assert cited == []
+
+
+def test_derived_standard_links_rest_on_the_subcategorys_own_references(asserted):
+    rows = asserted("""
+        SELECT ?r ?input WHERE {
+          ?r cf:inMappingSet <https://w3id.org/cyberframe/id/mapping-set/ts27103-standards> ;
+             cf:basis <https://w3id.org/cyberframe/id/basis/derived> ; cf:mappingSubject ?s ; cf:mappingObject ?std ;
+             prov:wasDerivedFrom ?input .
+          FILTER NOT EXISTS { ?input cf:mappingSubject ?s ; cf:mappingObject/cf:inStandard ?std } }""")
+    assert rows == []

@@ -120,10 +120,20 @@ def test_every_subcategory_page_references_exactly_the_reference_controls(client
             assert step in text, (code, step)
 
 
+def test_record_pages_show_the_provenance_their_basis_requires(client):
+    """A judged record shows its reason and located source; a derived one links its rule (docs/mappings.md)."""
+    judged = page(client, "/id/mapping/csf11-csf20/ID.AM-4--ID.AM-04").text
+    assert "Reason" in judged and "supplier's service" in judged
+    assert "Located at" in judged and "sheet 'CSF 2.0', row ID.AM-04" in judged
+    derived = page(client, "/id/mapping/iso27002-2013-2022/8.1.1--5.9")
+    assert "/id/rule/annex-b-correspondence-shape" in {a.get("href") for a in find_all(derived, "a", {"href": None})}
+    assert "Table B.1, row 5.9" in derived.text
+
+
 def test_reference_rows_carry_relationship_and_provenance(client):
     doc = page(client, "/id/subcategory/ID.AM-2")
     row = next(r for r in _reference_rows(doc, "ts27103-iso27002-2022") if r.get("data-iri", "").endswith("/5.9"))
-    assert "intersects with" in row.text and "semantic" in row.text and "derived" in row.text
+    assert "intersects with" in row.text and "functional" in row.text and "derived" in row.text
     assert "A.8.1.1->5.9" in row.text
     hrefs = {a.get("href") for a in find_all(row, "a", {"href": None})}
     assert "/id/control/iso-iec-27002-2013/8.1.1" in hrefs

@@ -5,7 +5,11 @@ sources assert. owlrl emits "generalized" triples (literal subjects) that are
 not RDF and that no parser reads back, and a reflexive ``owl:sameAs`` for every
 resource; both are dropped, as are the other trivial entailments that every
 resource or term has (``a owl:Thing``, reflexive equivalence and
-sub-class/sub-property axioms).
+sub-class/sub-property axioms), the axioms about ``owl:Thing`` and
+``owl:Nothing`` themselves (every class is a sub-class of ``owl:Thing`` and a
+super-class of ``owl:Nothing``; every property has ``owl:Thing`` as domain and
+range), and the typing of datatypes as ``rdfs:Datatype`` (OWL 2 RL rule
+dt-type1, true of every datatype whatever the data say).
 """
 
 from __future__ import annotations
@@ -17,6 +21,16 @@ from rdflib.term import Node
 from .namespaces import bind_prefixes
 
 _REFLEXIVE = frozenset({OWL.sameAs, OWL.equivalentClass, OWL.equivalentProperty, RDFS.subClassOf, RDFS.subPropertyOf})
+#: (predicate, object) pairs that hold of every class, property or resource, so say nothing about the data.
+_TRIVIAL_OBJECTS = frozenset(
+    {
+        (RDF.type, OWL.Thing),
+        (RDF.type, RDFS.Datatype),
+        (RDFS.subClassOf, OWL.Thing),
+        (RDFS.domain, OWL.Thing),
+        (RDFS.range, OWL.Thing),
+    }
+)
 
 
 def _is_useful(triple: tuple[Node, Node, Node]) -> bool:
@@ -25,7 +39,9 @@ def _is_useful(triple: tuple[Node, Node, Node]) -> bool:
         return False  # generalized RDF: not representable in N-Quads or Turtle
     if p in _REFLEXIVE and s == o:
         return False
-    return not (p == RDF.type and o == OWL.Thing)
+    if s in (OWL.Thing, OWL.Nothing) and p in (RDFS.subClassOf, RDF.type):
+        return False  # owl:Nothing below every class; the two classes typed as classes
+    return (p, o) not in _TRIVIAL_OBJECTS
 
 
 def materialize(asserted: Graph) -> Graph:

@@ -105,26 +105,36 @@ RELATIONSHIPS: dict[str, Alignment] = {
     "not-related-to": Alignment("relatedMatch", True, "no-relationship", "no-relationship"),
 }
 
-#: Evidence basis -> SSSOM ``mapping_justification`` (a SEMAPV term).
+#: Evidence basis -> SSSOM ``mapping_justification`` (a SEMAPV term), docs/mappings.md.
 #:
-#: * published: a table curated by the publisher's experts (ISO/IEC 27002:2022
-#:   Annex B, NIST's CSF 2.0 reference tool) -> ``semapv:ManualMappingCuration``;
-#: * derived: obtained by walking published mappings (CSF 1.1 -> ISO/IEC
-#:   27001:2013 Annex A -> ISO/IEC 27002:2022 via Annex B; clause numbers carried
-#:   across editions; a category's standards to its subcategories) ->
-#:   ``semapv:MappingChaining``;
-#: * judgement: an editorial decision of the cyberframe contributors ->
-#:   ``semapv:ManualMappingCuration``.
+#: * published: the publisher's experts state the relationship ->
+#:   ``semapv:ManualMappingCuration`` (the publisher is the row's creator);
+#: * derived: computed by a derivation rule; by default the rule walks published
+#:   mappings (:data:`RULE_JUSTIFICATIONS` names the exceptions) ->
+#:   ``semapv:MappingChaining``, with the rule as ``curation_rule``;
+#: * judgement: the cyberframe contributors' reading, with a reason ->
+#:   ``semapv:ManualMappingCuration`` (the contributors are the row's author).
 JUSTIFICATIONS: dict[str, str] = {
     "published": "semapv:ManualMappingCuration",
     "derived": "semapv:MappingChaining",
     "judgement": "semapv:ManualMappingCuration",
 }
 
+#: Derivation rules (their notation) that do not chain mappings but re-express one curated statement
+#: of a publisher in NIST IR 8477 terms: the pair was curated by hand (ISO's Annex B correspondence,
+#: NIST's informative references and incorporation markers), the rule only chose the relationship.
+RULE_JUSTIFICATIONS: dict[str, str] = {
+    "annex-b-correspondence-shape": "semapv:ManualMappingCuration",
+    "informative-reference": "semapv:ManualMappingCuration",
+    "nist-incorporation": "semapv:ManualMappingCuration",
+}
+
 #: Evidence basis -> OSCAL mapping ``method`` (human, automation or hybrid).
 OSCAL_METHODS: dict[str, str] = {"published": "human", "derived": "automation", "judgement": "human"}
 
 CONTRIBUTORS = "The cyberframe contributors"
+#: The agent that derives and judges cyberframe's mapping records (data/mapping-vocabulary.ttl).
+CONTRIBUTORS_ID = str(ID) + "agent/cyberframe-contributors"
 
 
 def _value(term: ox.NamedNode | ox.Literal | None) -> str | None:
@@ -141,6 +151,14 @@ class Scheme:
     title: str | None = None
     edition: str | None = None
     committee: str | None = None
+    defined_by: str | None = None  #: for a framework: the edition, or failing that the designation, of its standard
+
+    @property
+    def version(self) -> str:
+        """The scheme's version as SSSOM's ``*_source_version`` wants it: its edition or its standard's, else
+        a dated standard's designation (``ISO/IEC 27002:2013``)."""
+        dated = self.iri.startswith(str(ID) + "standard/") and ":" in self.notation
+        return self.edition or self.defined_by or (self.notation if dated else "")
 
 
 @dataclass(frozen=True)
@@ -169,6 +187,7 @@ class MappingSet:
     description: str
     basis: str | None
     sources: tuple[str, ...]
+    modified: str | None = None  #: ``dcterms:modified``: when cyberframe last asserted the set's records
 
     @property
     def name(self) -> str:
@@ -181,7 +200,7 @@ class Term:
     """A term of the mapping vocabulary (a relationship, rationale, evidence basis or change type)."""
 
     iri: str
-    notation: str  #: ``subset-of``, ``semantic``, ``derived``, ``moved``
+    notation: str  #: ``subset-of``, ``semantic``, ``derived``, ``moved``, a derivation rule's key
     label: str
 
 
@@ -197,10 +216,13 @@ class MappingRecord:
     rationale: Term
     basis: Term
     change_type: Term | None = None
+    rule: Term | None = None  #: the ``cf:derivationRule`` of a derived record
     derivation: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
+    locators: tuple[str, ...] = ()  #: ``cf:locator``: where in its sources the statement is found
     derived_from: tuple[str, ...] = ()
+    reasons: tuple[str, ...] = ()  #: ``cf:judgementReason`` of a judged record
 
     @property
     def set_name(self) -> str:
@@ -218,6 +240,13 @@ class MappingRecord:
             return RELATIONSHIPS[self.relationship.notation]
         except KeyError:
             raise ExportError(f"{self.iri}: relationship {self.relationship.notation!r} has no alignment") from None
+
+    @property
+    def justification(self) -> str:
+        """The SSSOM ``mapping_justification`` (see :data:`JUSTIFICATIONS`, :data:`RULE_JUSTIFICATIONS`)."""
+        if self.basis.notation == "derived" and self.rule is not None:
+            return RULE_JUSTIFICATIONS.get(self.rule.notation, JUSTIFICATIONS["derived"])
+        return JUSTIFICATIONS[self.basis.notation]
 
     @property
     def oscal_relationship(self) -> str:
@@ -294,13 +323,20 @@ def load_mappings(kg: KnowledgeGraph) -> MappingTable:
         iri = row["set"].value
         entry = sets_raw.setdefault(
             iri,
-            {"label": row["label"].value, "description": _value(row["description"]) or "", "basis": None, "src": set()},
+            {
+                "label": row["label"].value,
+                "description": _value(row["description"]) or "",
+                "basis": None,
+                "src": set(),
+                "modified": None,
+            },
         )
         entry["basis"] = _value(row["basis"]) or entry["basis"]
+        entry["modified"] = _value(row["modified"]) or entry["modified"]
         if row["source"] is not None:
             entry["src"].add(row["source"].value)
     sets = {
-        iri: MappingSet(iri, e["label"], e["description"], e["basis"], tuple(sorted(e["src"])))
+        iri: MappingSet(iri, e["label"], e["description"], e["basis"], tuple(sorted(e["src"])), e["modified"])
         for iri, e in sets_raw.items()
     }
 
@@ -347,11 +383,12 @@ def load_mappings(kg: KnowledgeGraph) -> MappingTable:
             title=_value(row["title"]) or (old.title if old else None),
             edition=_value(row["edition"]) or (old.edition if old else None),
             committee=_value(row["committee"]) or (old.committee if old else None),
+            defined_by=_value(row["definedBy"]) or (old.defined_by if old else None),
         )
     return MappingTable(sets=sets, records=records, entities=entities, schemes=schemes, terms=terms)
 
 
-_TERM_CLASSES = (CF.MappingRelationship, CF.MappingRationale, CF.EvidenceBasis, CF.ChangeType)
+_TERM_CLASSES = (CF.MappingRelationship, CF.MappingRationale, CF.EvidenceBasis, CF.ChangeType, CF.DerivationRule)
 _SINGLE = {
     str(CF.mappingSubject): "subject",
     str(CF.mappingObject): "object",
@@ -360,15 +397,18 @@ _SINGLE = {
     str(CF.rationale): "rationale",
     str(CF.basis): "basis",
     str(CF.changeType): "change_type",
+    str(CF.derivationRule): "rule",
 }
 _MULTI = {
     str(CF.derivation): "derivation",
     str(PROV.wasDerivedFrom): "derived_from",
     str(DCTERMS.source): "sources",
     str(SKOS.note): "notes",
+    str(CF.locator): "locators",
+    str(CF.judgementReason): "reasons",
 }
 _REQUIRED = ("subject", "object", "mapping_set", "relationship", "rationale", "basis")
-_VOCABULARY = ("relationship", "rationale", "basis", "change_type")
+_VOCABULARY = ("relationship", "rationale", "basis", "change_type", "rule")
 
 
 def _literal(store: ox.Store, subject: ox.NamedNode, predicate: str) -> str | None:
@@ -424,9 +464,12 @@ def _read_records(store: ox.Store, terms: dict[str, Term]) -> list[MappingRecord
             rationale=vocabulary["rationale"],
             basis=vocabulary["basis"],
             change_type=vocabulary.get("change_type"),
+            rule=vocabulary.get("rule"),
             derivation=tuple(sorted(multi["derivation"])),
             notes=tuple(sorted(multi["notes"])),
             sources=tuple(sorted(multi["sources"])),
+            locators=tuple(sorted(multi["locators"])),
             derived_from=tuple(sorted(multi["derived_from"])),
+            reasons=tuple(sorted(multi["reasons"])),
         )
     return list(records.values())

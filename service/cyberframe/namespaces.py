@@ -77,6 +77,8 @@ class CF(DefinedNamespace):
     inMappingSet: URIRef
     inStandard: URIRef
     informativeReference: URIRef
+    judgementReason: URIRef
+    locator: URIRef
     mappingObject: URIRef
     mappingSubject: URIRef
     newInEdition: URIRef
