@@ -1,10 +1,12 @@
-"""The query worker: a child process that holds a copy of the store and runs one query at a time.
+"""The query worker: a child process that opens the shared store read-only and runs one query at a time.
 
 pyoxigraph evaluates a query in Rust and cannot be interrupted from Python, so
 a query that must be stopped is stopped by killing the process that runs it
-(see :mod:`.executor`). A worker receives the dataset as N-Quads once, loads
-it into its own in-memory store and then answers :class:`Job` after
-:class:`Job`. Before it takes any job it
+(see :mod:`.executor`). A worker receives the path of the dataset's on-disk
+store (:mod:`.shared_store`), opens it read-only - the data itself is shared
+with every other process through the page cache, so a worker is ready in
+milliseconds - and then answers :class:`Job` after :class:`Job`. Before it
+takes any job it
 
 * leaves the network where the platform allows (a new, empty Linux network
   namespace: even a SERVICE clause that got past the screen could reach no
@@ -215,14 +217,11 @@ def _limit_memory(limit: int | None) -> None:
 
 
 def serve_jobs(conn: Connection, settings: WorkerSettings) -> None:
-    """The worker's main loop: load the dataset, confine the process, then answer jobs until told to stop."""
+    """The worker's main loop: open the store, confine the process, then answer jobs until told to stop."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent()
     try:
-        payload = conn.recv_bytes()
-        store = ox.Store()
-        store.load(payload, format=ox.RdfFormat.N_QUADS)
-        del payload
+        store = ox.Store.read_only(os.fsdecode(conn.recv_bytes()))
         isolated = isolate_network() if settings.isolate_network else False
         _limit_memory(settings.memory_limit)
         conn.send(("ready", {"pid": os.getpid(), "network_isolated": isolated}))

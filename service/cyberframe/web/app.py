@@ -45,7 +45,7 @@ def build_engine(
     """The SPARQL engine for *knowledge_graph* plus *extra_graphs*, limited as *settings* say."""
     dataset = serve_dataset(knowledge_graph, extra_graphs)
     executor = QueryExecutor(
-        dataset.nquads(),
+        dataset.store_path,
         workers=settings.worker_count,
         max_waiting=settings.waiting_limit,
         settings=WorkerSettings(
