@@ -9,11 +9,9 @@ the mix are checked against cyberframe's (same number of rows or triples).
 
 Printed per server and concurrency: requests per second, p50 and p99
 latency, errors; then the ratios the issue asks for. cyberframe runs twice,
-both as shipped (``cyberframe serve``: waitress, one access-log line per
-request, here to a file): with its answer cache, and with ``--cache-mb 0``,
-where every request goes through a query worker process. With gunicorn
-installed it also runs the same app on gunicorn (2 processes x 8 threads,
-access log to a file), for the choice of WSGI server.
+both as shipped (``cyberframe serve``: gunicorn, one HTTP process per CPU, one
+access-log line per request, here to a file): with its answer cache, and with
+``--cache-mb 0``, where every request goes through a query worker process.
 
     pip install -e '.[bench]'
     python bench/sparql_http.py [--duration 5] [--connections 1 8] [--servers ...]
@@ -159,20 +157,6 @@ def start_cyberframe(name: str, logs: Path, extra: list[str]) -> Target:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
     wait_until_up(port, "/sparql", process)
     return Target(name, port, "/sparql", process)
-
-
-def start_gunicorn(logs: Path) -> Target:
-    port = free_port()
-    command = [
-        sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2",
-        "--worker-class", "gthread", "--threads", "8", "--access-logfile", str(logs / "gunicorn-access.log"),
-        "cyberframe.service:create_app()",
-    ]  # fmt: skip
-    env = {**os.environ, "CYBERFRAME_SPARQL_WORKERS": "1"}
-    with open(logs / "gunicorn.log", "w") as log:
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
-    wait_until_up(port, "/sparql", process)
-    return Target("cyberframe (gunicorn 2x8)", port, "/sparql", process)
 
 
 def start_oxigraph(data: Path, logs: Path) -> Target:
@@ -368,7 +352,7 @@ def main() -> None:
     parser.add_argument(
         "--servers",
         nargs="+",
-        default=["cyberframe", "cyberframe-nocache", "gunicorn", "oxigraph", "rdflib-endpoint"],
+        default=["cyberframe", "cyberframe-nocache", "oxigraph", "rdflib-endpoint"],
     )
     args = parser.parse_args()
 
@@ -384,22 +368,14 @@ def main() -> None:
         print(f"data: {len(kg.store)} quads; mix of {len(MIX)} queries: {', '.join(n for n, _, _ in MIX)}")
         print(f"machine: {os.cpu_count()} CPUs; client: raw HTTP/1.1 keep-alive, one process per connection\n")
         starters = {
-            "cyberframe": (start_cyberframe, "cyberframe (waitress, cache)", tmpdir, []),
-            "cyberframe-nocache": (
-                start_cyberframe,
-                "cyberframe (waitress, no cache)",
-                tmpdir,
-                ["--cache-mb", "0"],
-            ),
-            "gunicorn": (start_gunicorn, tmpdir),
+            "cyberframe": (start_cyberframe, "cyberframe (cache)", tmpdir, []),
+            "cyberframe-nocache": (start_cyberframe, "cyberframe (no cache)", tmpdir, ["--cache-mb", "0"]),
             "oxigraph": (start_oxigraph, data, tmpdir),
             "rdflib-endpoint": (start_rdflib_endpoint, data, tmpdir),
         }
         expected: list[int | str] | None = None
         table: dict[tuple[str, int], Measurement] = {}
         for key in args.servers:
-            if key == "gunicorn" and shutil.which("gunicorn") is None and not _importable("gunicorn"):
-                continue
             start, *start_args = starters[key]
             label = start_args[0] if start is start_cyberframe else key
             print(f"{label}:", flush=True)
@@ -421,12 +397,6 @@ def main() -> None:
                         flush=True,
                     )
         _ratios(table, args.connections)
-
-
-def _importable(name: str) -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec(name) is not None
 
 
 def _ratios(table: dict[tuple[str, int], Measurement], levels: list[int]) -> None:
