@@ -96,7 +96,7 @@ def test_sixteen_clients_of_uncached_queries_wait_in_the_queue(request, tmp_path
         def client(number: int) -> list[int]:
             statuses = []
             for round_ in range(4):
-                query = f"SELECT (COUNT(*) AS ?n) WHERE {{ ?s ?p ?o FILTER(STRLEN(STR(?o)) > {number * 6 + round_}) }}"
+                query = f"SELECT (COUNT(*) AS ?n) WHERE {{ ?s ?p ?o FILTER(STRLEN(STR(?o)) > {number * 4 + round_}) }}"
                 statuses.append(server.query(query, timeout=30).status)
             return statuses
 

@@ -22,11 +22,15 @@ from __future__ import annotations
 import atexit
 import contextlib
 import json
+import multiprocessing
 import os
 import shutil
+import sys
 import tempfile
+import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -97,6 +101,42 @@ def _build(target: Path, fill: Callable[[ox.Store], None]) -> StoreDescription:
     return description
 
 
+def _build_and_report(target: Path, fill: Callable[[ox.Store], None], conn: Connection) -> None:
+    try:
+        conn.send(("ok", _build(target, fill)))
+    except BaseException as exc:  # reported to the parent, which raises it
+        conn.send(("error", exc))
+
+
+def _build_apart(target: Path, fill: Callable[[ox.Store], None]) -> StoreDescription:
+    """:func:`_build` in a forked child where that is safe, so that parsing's memory is returned when it exits.
+
+    Parsing a large file leaves the builder's heap large; the long-running
+    process that forks the HTTP processes should not carry it. Forking is safe
+    only in a single-threaded process on a platform with ``fork``; elsewhere
+    the store is built in this process.
+    """
+    if not hasattr(os, "fork") or sys.platform == "darwin" or threading.active_count() > 1:
+        return _build(target, fill)
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(target=_build_and_report, args=(target, fill, sender), name="cyberframe-store-build")
+    child.start()
+    sender.close()
+    try:
+        tag, value = receiver.recv()
+    except EOFError:
+        child.join()
+        raise RuntimeError(f"building the shared store failed (the builder exited with {child.exitcode})") from None
+    finally:
+        receiver.close()
+    child.join()
+    if tag == "error":
+        raise value
+    assert isinstance(value, StoreDescription)
+    return value
+
+
 def _temporary_home() -> Path:
     home = Path(tempfile.mkdtemp(prefix="cyberframe-stores-"))
     atexit.register(shutil.rmtree, home, True)
@@ -126,7 +166,7 @@ def shared_store(
         return final, description, False
     building = Path(probe) / "store"
     try:
-        description = _build(building, fill)
+        description = _build_apart(building, fill)
         if final.exists():  # a broken folder (no description), or another process's fresh one
             if _read_description(final) is not None:
                 return final, _read_description(final) or description, False
