@@ -8,7 +8,10 @@ port; printed are the time until ``/health`` reports every query worker alive
 process, the HTTP processes and the query workers - as RSS and as PSS
 (proportional set size: a page shared by k processes counts 1/k in each, so
 the PSS sum is what the tree really costs). The first start with a new file
-builds the shared store ("cold"); later starts open it ("warm").
+builds the shared store ("cold"); later starts open it ("warm"). Last, one
+query worker is killed (SIGKILL) and the time until ``/health`` counts every
+worker alive again is printed ("replaced"; an ASK query is sent every 0.1 s
+meanwhile, for servers that only notice a dead worker when a query reaches it).
 
 ``--before DIR`` also runs another checkout's ``service/`` folder (for
 example the main branch, where every worker loads its own in-memory copy) in
@@ -108,6 +111,22 @@ class Result:
     worker_pss: int
     workers: int
     processes: int
+    replaced_seconds: float
+
+
+def replacement_time(port: int, worker: int) -> float:
+    """SIGKILL *worker*; seconds until ``/health`` counts every worker alive again (an ASK sent every 0.1 s)."""
+    os.kill(worker, signal.SIGKILL)
+    started = time.perf_counter()
+    ask = "/sparql?" + urllib.parse.urlencode({"query": "ASK { ?s ?p ?o }"})
+    time.sleep(0.05)
+    while time.perf_counter() - started < 120:
+        health = json.loads(get(port, "/health")[1])["workers"]
+        if health["alive"] == health["size"] and health["lost"] + health["killed_on_timeout"] >= 1:
+            return time.perf_counter() - started
+        get(port, ask)
+        time.sleep(0.1)
+    return float("nan")
 
 
 def run(label: str, source: Path, cache: Path, graph: Path, args: list[str], logs: Path) -> Result:
@@ -146,6 +165,7 @@ def run(label: str, source: Path, cache: Path, graph: Path, args: list[str], log
         others = [pid for pid in tree if pid not in workers]
         main = [memory_kib(pid) for pid in others]
         used = [memory_kib(pid) for pid in workers]
+        replaced = replacement_time(port, workers[0])
         print(f"  ({label}: the graph answered {count} triples)", flush=True)
         return Result(
             label,
@@ -156,6 +176,7 @@ def run(label: str, source: Path, cache: Path, graph: Path, args: list[str], log
             sum(p for _, p in used),
             len(workers),
             len(others),
+            replaced,
         )
     finally:
         process.send_signal(signal.SIGTERM)
@@ -203,13 +224,13 @@ def main() -> None:
         mib = 1024
         print(
             f"\n{'configuration':40s} {'healthy':>8s} {'main+HTTP RSS':>14s} {'workers RSS':>12s} "
-            f"{'total RSS':>10s} {'total PSS':>10s}"
+            f"{'total RSS':>10s} {'total PSS':>10s} {'replaced':>9s}"
         )
         for r in results:
             print(
                 f"{r.label:40s} {r.healthy_seconds:7.2f}s {r.main_rss / mib:10.0f} MiB {r.worker_rss / mib:8.0f} MiB "
                 f"{(r.main_rss + r.worker_rss) / mib:6.0f} MiB {(r.main_pss + r.worker_pss) / mib:6.0f} MiB"
-                f"   ({r.processes} main/HTTP, {r.workers} workers)"
+                f" {r.replaced_seconds:8.2f}s   ({r.processes} main/HTTP, {r.workers} workers)"
             )
 
 

@@ -139,6 +139,15 @@ class Settings:
         kind=int,
         minimum=0,
     )
+    worker_copy_triples: int = _row(
+        250_000,
+        "SPARQL_WORKER_COPY_TRIPLES",
+        "Datasets up to this many triples are copied into each query worker's memory (faster queries); "
+        "larger ones are queried in the shared read-only store on disk. 0: always the shared store.",
+        flag="--worker-copy-triples",
+        kind=int,
+        minimum=0,
+    )
     isolate_network: bool = _row(
         True,
         "SPARQL_ISOLATE_NETWORK",

@@ -7,7 +7,8 @@ a RocksDB store under the cache folder, named by the dataset's content hash,
 and each process opens it with :meth:`pyoxigraph.Store.read_only`: the data
 is shared through the operating system's page cache, and a new worker is
 ready as soon as the store is open (milliseconds), whatever the size of the
-data (docs/serving.md, "Worker processes").
+data. Workers copy a small dataset from it into memory, where queries run
+faster (docs/serving.md, "Shared store").
 
 A store is built in a temporary folder next to its final place and renamed
 into place when complete, with a small JSON description (the triple counts)

@@ -3,10 +3,11 @@
 pyoxigraph evaluates a query in Rust and cannot be interrupted from Python, so
 a query that must be stopped is stopped by killing the process that runs it
 (see :mod:`.executor`). A worker receives the path of the dataset's on-disk
-store (:mod:`.shared_store`), opens it read-only - the data itself is shared
-with every other process through the page cache, so a worker is ready in
-milliseconds - and then answers :class:`Job` after :class:`Job`. Before it
-takes any job it
+store (:mod:`.shared_store`) and opens it read-only: the data is shared with
+every other process through the page cache, and a worker is ready in
+milliseconds. A small dataset is copied from there into the worker's memory
+instead, where queries that decode many terms run several times faster. Then
+the worker answers :class:`Job` after :class:`Job`. Before it takes any job it
 
 * leaves the network where the platform allows (a new, empty Linux network
   namespace: even a SERVICE clause that got past the screen could reach no
@@ -112,6 +113,8 @@ class WorkerSettings:
     isolate_network: bool = True
     memory_limit: int | None = None
     """Bytes of address space (RLIMIT_AS), None for no limit."""
+    in_memory: bool = False
+    """Copy the shared store into this worker's memory (small datasets: faster queries) instead of querying it."""
 
 
 def _dataset_options(job: Job) -> dict[str, Any]:
@@ -216,12 +219,22 @@ def _limit_memory(limit: int | None) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
+def open_store(path: str, *, in_memory: bool) -> ox.Store:
+    """The shared store at *path*, opened read-only, or copied from it into memory."""
+    shared = ox.Store.read_only(path)
+    if not in_memory:
+        return shared
+    store = ox.Store()
+    store.bulk_extend(shared.quads_for_pattern(None, None, None, None))
+    return store
+
+
 def serve_jobs(conn: Connection, settings: WorkerSettings) -> None:
     """The worker's main loop: open the store, confine the process, then answer jobs until told to stop."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent()
     try:
-        store = ox.Store.read_only(os.fsdecode(conn.recv_bytes()))
+        store = open_store(os.fsdecode(conn.recv_bytes()), in_memory=settings.in_memory)
         isolated = isolate_network() if settings.isolate_network else False
         _limit_memory(settings.memory_limit)
         conn.send(("ready", {"pid": os.getpid(), "network_isolated": isolated}))

@@ -51,6 +51,7 @@ def build_engine(
         settings=WorkerSettings(
             isolate_network=settings.isolate_network,
             memory_limit=settings.worker_memory_mb * MIB or None,
+            in_memory=sum(dataset.graphs.values()) <= settings.worker_copy_triples,
         ),
     )
     cache = AnswerCache(settings.cache_mb * MIB, settings.cache_entry_mb * MIB, max_waiters=settings.waiting_limit)
