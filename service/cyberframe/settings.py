@@ -159,7 +159,7 @@ class Settings:
         False,
         "SPARQL_START_WORKERS",
         "Start the query workers when the app is created rather than on the first query "
-        "(cyberframe serve always starts them before it listens).",
+        "(cyberframe serve starts them in each HTTP process before it takes requests).",
         kind=bool,
     )
     max_body_bytes: int = _row(
