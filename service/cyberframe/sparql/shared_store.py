@@ -26,9 +26,8 @@ import json
 import multiprocessing
 import os
 import shutil
-import sys
 import tempfile
-import threading
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from multiprocessing.connection import Connection
@@ -41,6 +40,8 @@ from ..snapshot import cache_dir
 #: Bumped when what a store folder holds changes; part of the folder's name.
 STORE_FORMAT = 1
 DESCRIPTION = "cyberframe-store.json"
+#: A store of the current build that no start has opened for this many days is removed by the next build.
+UNUSED_DAYS = 7
 
 
 @dataclass(frozen=True)
@@ -109,15 +110,27 @@ def _build_and_report(target: Path, fill: Callable[[ox.Store], None], conn: Conn
         conn.send(("error", exc))
 
 
+def _single_threaded() -> bool:
+    """Whether this process has exactly one thread, counted by the kernel (Linux), not by Python."""
+    tasks = Path("/proc/self/task")
+    if not hasattr(os, "fork") or not tasks.is_dir():
+        return False
+    try:
+        return len(os.listdir(tasks)) == 1
+    except OSError:
+        return False
+
+
 def _build_apart(target: Path, fill: Callable[[ox.Store], None]) -> StoreDescription:
     """:func:`_build` in a forked child where that is safe, so that parsing's memory is returned when it exits.
 
     Parsing a large file leaves the builder's heap large; the long-running
     process that forks the HTTP processes should not carry it. Forking is safe
-    only in a single-threaded process on a platform with ``fork``; elsewhere
-    the store is built in this process.
+    only in a process with one thread - native ones included: RocksDB keeps
+    background threads once any store was opened, and a forked child would
+    wait for them forever - so elsewhere the store is built in this process.
     """
-    if not hasattr(os, "fork") or sys.platform == "darwin" or threading.active_count() > 1:
+    if not _single_threaded():
         return _build(target, fill)
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
@@ -164,6 +177,8 @@ def shared_store(
     description = _read_description(final)
     if description is not None:
         shutil.rmtree(probe, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            os.utime(final / DESCRIPTION)  # last used now: kept by prune()
         return final, description, False
     building = Path(probe) / "store"
     try:
@@ -188,8 +203,21 @@ def open_read_only(path: Path) -> ox.Store:
 
 
 def prune(directory: Path, keep: str, prefix: str) -> None:
-    """Remove the stores in *directory* whose names do not start with *prefix* (other builds), but *keep*."""
+    """Remove the stores in *directory* but *keep*: those of other builds (names not starting with *prefix*),
+    and those of this build not opened for :data:`UNUSED_DAYS` days (earlier versions of the extra files)."""
+    cutoff = time.time() - UNUSED_DAYS * 86400
     with contextlib.suppress(OSError):
         for entry in directory.iterdir():
-            if entry.name != keep and entry.name.endswith(".oxigraph") and not entry.name.startswith(prefix):
+            if entry.name.startswith(".build-"):  # a build that never finished (its process died)
+                with contextlib.suppress(OSError):
+                    if entry.stat().st_mtime < time.time() - 86400:
+                        shutil.rmtree(entry, ignore_errors=True)
+                continue
+            if entry.name == keep or not entry.name.endswith(".oxigraph"):
+                continue
+            try:
+                unused = (entry / DESCRIPTION).stat().st_mtime < cutoff
+            except OSError:
+                unused = True  # no description: an incomplete or foreign folder
+            if unused or not entry.name.startswith(prefix):
                 shutil.rmtree(entry, ignore_errors=True)
