@@ -38,8 +38,13 @@ import pyoxigraph as ox
 from ..snapshot import cache_dir
 
 #: Bumped when what a store folder holds changes; part of the folder's name.
-STORE_FORMAT = 1
+STORE_FORMAT = 2
 DESCRIPTION = "cyberframe-store.json"
+#: The same data as N-Quads, inside the store's folder, for workers that copy a small dataset into memory:
+#: parsing it is 2-3x faster than reading the quads back out of RocksDB.
+NQUADS_COPY = "dataset.nq"
+#: Datasets up to this many quads get the N-Quads copy.
+NQUADS_COPY_MAX = 1_000_000
 #: A store of the current build that no start has opened for this many days is removed by the next build.
 UNUSED_DAYS = 7
 
@@ -97,6 +102,8 @@ def _build(target: Path, fill: Callable[[ox.Store], None]) -> StoreDescription:
         store.optimize()
         store.flush()
         description = count_graphs(store)
+        if sum(description.graphs.values()) <= NQUADS_COPY_MAX:
+            store.dump(output=str(target / NQUADS_COPY), format=ox.RdfFormat.N_QUADS)
     finally:
         del store  # closes RocksDB: the folder must be complete before it is renamed and opened read-only
     (target / DESCRIPTION).write_text(json.dumps(asdict(description), sort_keys=True), encoding="utf-8")

@@ -36,6 +36,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from .serialization import Serialized, write_boolean, write_solutions, write_triples
+from .shared_store import NQUADS_COPY
 
 _CLONE_NEWUSER = 0x10000000
 _CLONE_NEWNET = 0x40000000
@@ -220,12 +221,15 @@ def _limit_memory(limit: int | None) -> None:
 
 
 def open_store(path: str, *, in_memory: bool) -> ox.Store:
-    """The shared store at *path*, opened read-only, or copied from it into memory."""
-    shared = ox.Store.read_only(path)
+    """The shared store at *path*, opened read-only, or copied from it (or its N-Quads twin) into memory."""
     if not in_memory:
-        return shared
+        return ox.Store.read_only(path)
     store = ox.Store()
-    store.bulk_extend(shared.quads_for_pattern(None, None, None, None))
+    twin = os.path.join(path, NQUADS_COPY)
+    if os.path.exists(twin):
+        store.bulk_load(path=twin, format=ox.RdfFormat.N_QUADS)
+    else:
+        store.bulk_extend(ox.Store.read_only(path).quads_for_pattern(None, None, None, None))
     return store
 
 
