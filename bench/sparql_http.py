@@ -9,14 +9,16 @@ the mix are checked against cyberframe's (same number of rows or triples).
 
 Printed per server and concurrency: requests per second, p50 and p99
 latency, errors; then the ratios the issue asks for. cyberframe runs twice,
-both as shipped (``cyberframe serve``: waitress, one access-log line per
-request, here to a file): with its answer cache, and with ``--cache-mb 0``,
-where every request goes through a query worker process. With gunicorn
-installed it also runs the same app on gunicorn (2 processes x 8 threads,
-access log to a file), for the choice of WSGI server.
+both as shipped (``cyberframe serve``: gunicorn, one HTTP process per CPU, one
+access-log line per request, here to a file): with its answer cache, and with
+``--cache-mb 0``, where every request goes through a query worker process.
 
     pip install -e '.[bench]'
-    python bench/sparql_http.py [--duration 5] [--connections 1 8] [--servers ...]
+    python bench/sparql_http.py [--duration 5] [--connections 1 8] [--rounds 3] [--servers ...]
+
+All servers are started first and stay up; with ``--rounds N`` every server
+is measured N times, alternately, and the median round is reported (a shared
+machine's changing load then falls on all servers alike).
 
 Bounded: each run lasts --duration seconds (rdflib-endpoint: --slow-duration),
 all traffic goes to 127.0.0.1, and every server is stopped at the end.
@@ -159,20 +161,6 @@ def start_cyberframe(name: str, logs: Path, extra: list[str]) -> Target:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
     wait_until_up(port, "/sparql", process)
     return Target(name, port, "/sparql", process)
-
-
-def start_gunicorn(logs: Path) -> Target:
-    port = free_port()
-    command = [
-        sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2",
-        "--worker-class", "gthread", "--threads", "8", "--access-logfile", str(logs / "gunicorn-access.log"),
-        "cyberframe.service:create_app()",
-    ]  # fmt: skip
-    env = {**os.environ, "CYBERFRAME_SPARQL_WORKERS": "1"}
-    with open(logs / "gunicorn.log", "w") as log:
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
-    wait_until_up(port, "/sparql", process)
-    return Target("cyberframe (gunicorn 2x8)", port, "/sparql", process)
 
 
 def start_oxigraph(data: Path, logs: Path) -> Target:
@@ -365,10 +353,11 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=5.0, help="seconds per measurement")
     parser.add_argument("--slow-duration", type=float, default=10.0, help="seconds per rdflib-endpoint measurement")
     parser.add_argument("--connections", type=int, nargs="+", default=[1, 8])
+    parser.add_argument("--rounds", type=int, default=1, help="measure every server this many times, alternately")
     parser.add_argument(
         "--servers",
         nargs="+",
-        default=["cyberframe", "cyberframe-nocache", "gunicorn", "oxigraph", "rdflib-endpoint"],
+        default=["cyberframe", "cyberframe-nocache", "oxigraph", "rdflib-endpoint"],
     )
     args = parser.parse_args()
 
@@ -384,49 +373,51 @@ def main() -> None:
         print(f"data: {len(kg.store)} quads; mix of {len(MIX)} queries: {', '.join(n for n, _, _ in MIX)}")
         print(f"machine: {os.cpu_count()} CPUs; client: raw HTTP/1.1 keep-alive, one process per connection\n")
         starters = {
-            "cyberframe": (start_cyberframe, "cyberframe (waitress, cache)", tmpdir, []),
-            "cyberframe-nocache": (
-                start_cyberframe,
-                "cyberframe (waitress, no cache)",
-                tmpdir,
-                ["--cache-mb", "0"],
-            ),
-            "gunicorn": (start_gunicorn, tmpdir),
+            "cyberframe": (start_cyberframe, "cyberframe (cache)", tmpdir, []),
+            "cyberframe-nocache": (start_cyberframe, "cyberframe (no cache)", tmpdir, ["--cache-mb", "0"]),
             "oxigraph": (start_oxigraph, data, tmpdir),
             "rdflib-endpoint": (start_rdflib_endpoint, data, tmpdir),
         }
         expected: list[int | str] | None = None
-        table: dict[tuple[str, int], Measurement] = {}
-        for key in args.servers:
-            if key == "gunicorn" and shutil.which("gunicorn") is None and not _importable("gunicorn"):
-                continue
-            start, *start_args = starters[key]
-            label = start_args[0] if start is start_cyberframe else key
-            print(f"{label}:", flush=True)
-            with started(start, *start_args) as target:
+        targets: list[tuple[str, Target]] = []
+        with contextlib.ExitStack() as stack:
+            for key in args.servers:
+                start, *start_args = starters[key]
+                label = start_args[0] if start is start_cyberframe else key
+                target = stack.enter_context(started(start, *start_args))
                 if target is None:
+                    print(f"{label}: not measured", flush=True)
                     continue
                 sizes = [answer_size(target, q, a) for _, q, a in MIX]
                 if expected is None:
                     expected = sizes
                 elif sizes != expected:
-                    print(f"  answer sizes {sizes} differ from the first server's {expected}")
-                duration = args.slow_duration if key == "rdflib-endpoint" else args.duration
-                for connections in args.connections:
-                    m = measure(target, connections, duration)
-                    table[(target.name, connections)] = m
-                    print(
-                        f"  {connections:2d} conn: {m.throughput:9.1f} req/s  p50 {m.p50 * 1000:8.2f} ms  "
-                        f"p99 {m.p99 * 1000:8.2f} ms  ({m.requests} requests, {m.errors} errors)",
-                        flush=True,
-                    )
+                    print(f"{label}: answer sizes {sizes} differ from the first server's {expected}")
+                targets.append((key, target))
+            # Every server stays up (idle) while the others are measured, round after round: on a shared
+            # machine, a change of load then falls on every server alike instead of on one.
+            runs: dict[tuple[str, int], list[Measurement]] = {}
+            for round_ in range(args.rounds):
+                for key, target in targets:
+                    print(f"{target.name} (round {round_ + 1} of {args.rounds}):", flush=True)
+                    duration = args.slow_duration if key == "rdflib-endpoint" else args.duration
+                    for connections in args.connections:
+                        m = measure(target, connections, duration)
+                        runs.setdefault((target.name, connections), []).append(m)
+                        print(
+                            f"  {connections:2d} conn: {m.throughput:9.1f} req/s  p50 {m.p50 * 1000:8.2f} ms  "
+                            f"p99 {m.p99 * 1000:8.2f} ms  ({m.requests} requests, {m.errors} errors)",
+                            flush=True,
+                        )
+        table = {key: sorted(ms, key=lambda m: m.throughput)[len(ms) // 2] for key, ms in runs.items()}
+        if args.rounds > 1:
+            print("\nmedian round (by throughput):")
+            for (name, connections), m in table.items():
+                print(
+                    f"  {name:32s} {connections:2d} conn: {m.throughput:9.1f} req/s  p50 {m.p50 * 1000:8.2f} ms  "
+                    f"p99 {m.p99 * 1000:8.2f} ms  ({m.errors} errors)"
+                )
         _ratios(table, args.connections)
-
-
-def _importable(name: str) -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec(name) is not None
 
 
 def _ratios(table: dict[tuple[str, int], Measurement], levels: list[int]) -> None:

@@ -196,7 +196,8 @@ def shared_server(request: pytest.FixtureRequest) -> Server:
     if "main" not in _servers:
         log_dir = request.config.rootpath / ".pytest_cache" / "cyberframe-serve"
         log_dir.mkdir(parents=True, exist_ok=True)
-        args = ["--timeout", str(TIMEOUT), "--max-rows", str(MAX_ROWS), "--workers", "2"]
+        # one HTTP process: /health figures and single flight are per process, and these tests count them
+        args = ["--timeout", str(TIMEOUT), "--max-rows", str(MAX_ROWS), "--workers", "2", "--http-workers", "1"]
         for iri, path in W3C_GRAPHS.items():
             args += ["--graph", f"{iri}={path}"]
         # one log per xdist worker: the port is read from it, so two servers must not share one

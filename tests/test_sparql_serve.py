@@ -61,10 +61,14 @@ def test_bad_graph_option_is_a_usage_error(value: str, fragment: str) -> None:
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc")
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_signal_stops_the_server_and_its_workers(request, tmp_path: Path, signum: int) -> None:
-    server = start_server(request, ["--workers", "2", "--quiet"], tmp_path / "serve.log")
+    server = start_server(request, ["--http-workers", "2", "--workers", "2", "--quiet"], tmp_path / "serve.log")
     try:
-        workers = _children(server.process.pid)
-        assert len(workers) == 2, "the query workers are child processes"
+        http_processes = _children(server.process.pid, b"cyberframe.cli")
+        assert len(http_processes) == 2, "the HTTP processes are the server's children"
+        deadline = time.monotonic() + 10
+        while len(workers := [w for p in http_processes for w in _children(p)]) < 4 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(workers) == 4, "each HTTP process has its own two query workers"
         started = time.monotonic()
         server.process.send_signal(signum)
         assert server.process.wait(15) == 0
@@ -75,11 +79,11 @@ def test_signal_stops_the_server_and_its_workers(request, tmp_path: Path, signum
     deadline = time.monotonic() + 5
     while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not any(_alive(pid) for pid in workers)
+    assert not any(_alive(pid) for pid in workers + http_processes)
 
 
-def _children(pid: int) -> list[int]:
-    """Query worker processes whose parent is *pid* (from /proc)."""
+def _children(pid: int, command_part: bytes = b"cyberframe.sparql.worker") -> list[int]:
+    """Processes whose parent is *pid* and whose command line holds *command_part* (from /proc)."""
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -90,7 +94,7 @@ def _children(pid: int) -> list[int]:
         except OSError:
             continue
         parent = int(stat.rsplit(")", 1)[1].split()[1])
-        if parent == pid and b"cyberframe.sparql.worker" in command:
+        if parent == pid and command_part in command:
             found.append(int(entry.name))
     return found
 

@@ -61,17 +61,31 @@ class Settings:
     """How one cyberframe service runs. Build it with :meth:`resolve`; the instance never changes."""
 
     host: str = _row("127.0.0.1", "HOST", "Interface to listen on.", flag="--host")
-    port: int = _row(8000, "PORT", "TCP port; 0 picks a free one.", flag="--port", kind=int, minimum=0, maximum=65535)
-    threads: int = _row(16, "THREADS", "HTTP server threads.", flag="--threads", kind=int, minimum=2, maximum=512)
+    port: int = _row(
+        8000, "PORT", "TCP port; 0 picks a free one.", flag="--port", kind=int, minimum=0, maximum=65535
+    )
+    http_workers: int | None = _row(
+        None,
+        "HTTP_WORKERS",
+        "HTTP server processes (gunicorn on POSIX; elsewhere one waitress process).",
+        flag="--http-workers",
+        kind=int,
+        minimum=1,
+        maximum=256,
+        unset="one per CPU",
+    )
+    threads: int = _row(
+        32, "THREADS", "HTTP server threads per HTTP process.", flag="--threads", kind=int, minimum=2, maximum=512
+    )
     workers: int | None = _row(
         None,
         "SPARQL_WORKERS",
-        "Query worker processes.",
+        "Query worker processes per HTTP process.",
         flag="--workers",
         kind=int,
         minimum=1,
         maximum=64,
-        unset="one per CPU",
+        unset="CPUs / HTTP processes, min 2",
     )
     timeout: float = _row(
         10.0,
@@ -108,7 +122,7 @@ class Settings:
     max_waiting: int | None = _row(
         None,
         "SPARQL_MAX_WAITING",
-        "Queries that may wait for a busy worker before the service answers 503.",
+        "Queries per HTTP process that may wait for a busy worker (the queue); one more is answered 503.",
         flag="--max-waiting",
         kind=int,
         minimum=0,
@@ -133,6 +147,15 @@ class Settings:
         kind=int,
         minimum=0,
     )
+    worker_copy_triples: int = _row(
+        250_000,
+        "SPARQL_WORKER_COPY_TRIPLES",
+        "Datasets up to this many triples are copied into each query worker's memory (faster queries); "
+        "larger ones are queried in the shared read-only store on disk. 0: always the shared store.",
+        flag="--worker-copy-triples",
+        kind=int,
+        minimum=0,
+    )
     isolate_network: bool = _row(
         True,
         "SPARQL_ISOLATE_NETWORK",
@@ -144,7 +167,7 @@ class Settings:
         False,
         "SPARQL_START_WORKERS",
         "Start the query workers when the app is created rather than on the first query "
-        "(cyberframe serve always starts them before it listens).",
+        "(cyberframe serve starts them in each HTTP process before it takes requests).",
         kind=bool,
     )
     max_body_bytes: int = _row(
@@ -217,9 +240,17 @@ class Settings:
     # --- derived values ---------------------------------------------------------------------------
 
     @property
+    def http_worker_count(self) -> int:
+        """HTTP server processes: the setting, or one per CPU."""
+        return self.http_workers or os.cpu_count() or 1
+
+    @property
     def worker_count(self) -> int:
-        """Query worker processes: the setting, or one per CPU."""
-        return self.workers or os.cpu_count() or 1
+        """Query worker processes per HTTP process: the setting, or the CPUs shared out, at least two."""
+        if self.workers:
+            return self.workers
+        cpus = os.cpu_count() or 1
+        return max(2, -(-cpus // self.http_worker_count))
 
     @property
     def waiting_limit(self) -> int:

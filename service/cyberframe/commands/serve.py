@@ -1,33 +1,47 @@
-"""``cyberframe serve``: the service on a production WSGI server (docs/serving.md).
+"""``cyberframe serve``: the service on a production WSGI server, on every core (docs/serving.md).
 
-The app comes from :func:`cyberframe.service.create_app`; it is served by
-waitress in one process (threads), with one log line per request. Measured
-with ``bench/sparql_http.py``, that keeps one answer cache, one pool of query
-workers and one ``/health`` for the whole service; gunicorn with two
-processes answers more requests per second at high concurrency and runs the
-same app (``gunicorn -k gthread -w 2 --threads 8 'cyberframe.service:create_app()'``).
-Every flag but ``--graph`` is a row of the settings table
-(:mod:`cyberframe.settings`): a flag wins over its environment variable,
-which wins over the default. SIGINT and SIGTERM stop the server cleanly: the
-listening socket is closed, requests in progress are given a moment to
-finish, and the query worker processes are stopped.
+The app comes from :func:`cyberframe.service.create_app`, built once in this
+process. On POSIX it is served by gunicorn: the app is preloaded and forked
+into ``--http-workers`` processes (default one per CPU), each with ``--threads``
+threads (gthread) and its own query workers, answer cache and ``/health``
+figures; all processes share the one read-only store (:mod:`cyberframe.sparql.shared_store`).
+Elsewhere (no fork) it is served by waitress in this one process. Every flag
+but ``--graph`` is a row of the settings table (:mod:`cyberframe.settings`):
+a flag wins over its environment variable, which wins over the default.
+
+SIGTERM drains: the listening socket is closed, requests in progress finish
+(within the query time limit and a margin), idle keep-alive connections are
+closed, the query worker processes are stopped, and the server exits 0.
+SIGINT (Ctrl-C) stops at once, equally cleanly.
 """
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import logging
+import math
+import os
 import signal
+import socket
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from ..settings import Settings, SettingsError, explain, rows
 
+if TYPE_CHECKING:
+    from flask import Flask
+
 log = logging.getLogger("cyberframe.serve")
+#: Seconds a drain waits beyond the query time limit for requests in progress.
+DRAIN_MARGIN = 5.0
+#: Seconds an idle keep-alive connection is kept open.
+KEEPALIVE = 5
 
 
 def _graph_pair(value: str) -> tuple[str, Path]:
@@ -111,7 +125,6 @@ def serve(graphs: tuple[str, ...], print_settings: bool, **given: object) -> Non
     settings = Settings(**{row.name: value for row, value, _ in explained})
     extra = [_graph_pair(value) for value in graphs]
     _configure_logging(quiet=not settings.access_log)
-    from waitress.server import create_server
 
     from ..knowledge import open_knowledge_graph
     from ..service import create_app
@@ -125,13 +138,138 @@ def serve(graphs: tuple[str, ...], print_settings: bool, **given: object) -> Non
     except GraphFileError as exc:
         raise click.BadParameter(str(exc), param_hint="'--graph'") from exc
     engine = app.extensions[EXTENSION].engine
-    engine.executor.start()
-    status = engine.executor.status()
     log.info(
-        "%d triples in %d graphs (build %s); %d query workers ready (network isolated: %s)",
+        "%d triples in %d graphs (build %s, store %s)",
         engine.dataset.default_graph_triples,
         len(engine.dataset.graphs),
         kg.build_hash[:12],
+        engine.dataset.store_path,
+    )
+    # Everything loaded so far lives as long as the server: keep it out of the collector's way (p99 latency).
+    gc.collect()
+    gc.freeze()
+    if _gunicorn_available():
+        _run_gunicorn(app, settings, started)
+    else:
+        _run_waitress(app, settings, started)
+
+
+def _gunicorn_available() -> bool:
+    if os.name != "posix":
+        return False
+    try:
+        import gunicorn.app.base  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _listening(settings: Settings, port: int, started: float, processes: str) -> None:
+    log.info(
+        "listening on http://%s:%s/sparql (timeout %g s, max rows %d; %s), started in %.2f s",
+        settings.host,
+        port,
+        settings.timeout,
+        settings.max_rows,
+        processes,
+        time.perf_counter() - started,
+    )
+
+
+def _run_gunicorn(app: Flask, settings: Settings, started: float) -> None:
+    """Serve *app* with gunicorn: preloaded, forked into ``http_workers`` gthread processes."""
+    from gunicorn.app.base import BaseApplication
+    from gunicorn.arbiter import Arbiter
+    from gunicorn.workers.base import Worker
+
+    from ..web.state import EXTENSION
+
+    engine = app.extensions[EXTENSION].engine
+    try:  # bound here, not by gunicorn: an address in use is a usage error at once, not five retries
+        listener = socket.create_server(
+            (settings.host, settings.port),
+            family=socket.AF_INET6 if ":" in settings.host else socket.AF_INET,
+            backlog=2048,
+        )
+    except OSError as exc:
+        engine.close()
+        click.echo(f"Error: cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}", err=True)
+        sys.exit(2)  # exit 2, bad input: the address is in use or not ours
+    port = listener.getsockname()[1]
+
+    def when_ready(_server: Arbiter) -> None:
+        _listening(settings, port, started, f"{settings.http_worker_count} HTTP processes x {settings.threads} threads")
+
+    def post_worker_init(_worker: Worker) -> None:
+        # After gunicorn's signal handlers are in place, so that a SIGTERM during start-up still stops it.
+        engine.executor.start()
+        status = engine.executor.status()
+        log.info(
+            "HTTP process %d: %d query workers ready (network isolated: %s)",
+            os.getpid(),
+            status["alive"],
+            "yes" if status["network_isolated"] else "no",
+        )
+
+    def worker_exit(_server: Arbiter, _worker: Worker) -> None:
+        engine.close()
+
+    def on_exit(_server: Arbiter) -> None:
+        log.info("stopped")
+
+    options: dict[str, object] = {
+        "bind": [f"fd://{listener.fileno()}"],
+        "workers": settings.http_worker_count,
+        "worker_class": "gthread",
+        "threads": settings.threads,
+        "preload_app": True,
+        # A request in progress may run a query up to the time limit; the drain waits for it.
+        "graceful_timeout": math.ceil(settings.timeout + DRAIN_MARGIN),
+        "timeout": math.ceil(max(30.0, 3 * settings.timeout)),
+        "keepalive": KEEPALIVE,
+        # The request line carries GET queries: bounded at 1 MiB by gunicorn; the app answers 413 past the
+        # query length limit.
+        "limit_request_line": 0,
+        "forwarded_allow_ips": "",  # trust no proxy's X-Forwarded-* (as waitress's clear_untrusted_proxy_headers)
+        "accesslog": None,  # the app writes one line per request (cyberframe.access)
+        "errorlog": "-",
+        "loglevel": "warning",
+        "proc_name": "cyberframe",
+        "when_ready": when_ready,
+        "post_worker_init": post_worker_init,
+        "worker_exit": worker_exit,
+        "on_exit": on_exit,
+    }
+
+    class Server(BaseApplication):
+        def load_config(self) -> None:
+            for key, value in options.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> Flask:
+            return app
+
+    master = os.getpid()
+    try:
+        Server().run()  # the forked HTTP processes leave through here too, with SystemExit
+    finally:
+        if os.getpid() == master:
+            with contextlib.suppress(OSError):  # gunicorn may have closed it already
+                listener.close()
+            engine.close()
+
+
+def _run_waitress(app: Flask, settings: Settings, started: float) -> None:
+    """Serve *app* with waitress, threads in this one process (platforms without fork)."""
+    from waitress.server import create_server
+
+    from ..web.state import EXTENSION
+
+    engine = app.extensions[EXTENSION].engine
+    engine.executor.start()
+    status = engine.executor.status()
+    log.info(
+        "%d query workers ready (network isolated: %s)",
         status["alive"],
         "yes" if status["network_isolated"] else "no",
     )
@@ -152,18 +290,7 @@ def serve(graphs: tuple[str, ...], print_settings: bool, **given: object) -> Non
         click.echo(f"Error: cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}", err=True)
         sys.exit(2)  # exit 2, bad input: the address is in use or not ours
     signal.signal(signal.SIGTERM, _stop)
-    # Everything loaded so far lives as long as the server: keep it out of the collector's way (p99 latency).
-    gc.collect()
-    gc.freeze()
-    bound = getattr(server, "effective_port", settings.port)
-    log.info(
-        "listening on http://%s:%s/sparql (timeout %g s, max rows %d), started in %.2f s",
-        settings.host,
-        bound,
-        settings.timeout,
-        settings.max_rows,
-        time.perf_counter() - started,
-    )
+    _listening(settings, getattr(server, "effective_port", settings.port), started, f"{settings.threads} threads")
     try:
         server.run()
     except KeyboardInterrupt:

@@ -68,30 +68,13 @@ def open_backend(
     """
     from ..knowledge import open_knowledge_graph
     from ..progress import quiet
-    from ..sparql.cache import AnswerCache
-    from ..sparql.dataset import serve_dataset
-    from ..sparql.engine import Limits, SparqlEngine
-    from ..sparql.executor import QueryExecutor
-    from ..sparql.worker import WorkerSettings
+    from ..sparql.engine import build_engine
 
     settings = settings or Settings.resolve()
     if settings.workers is None:  # one client, one conversation: one worker unless told otherwise
         settings = replace(settings, workers=1)
     kg = knowledge_graph or open_knowledge_graph(progress=progress or quiet)
-    dataset = serve_dataset(kg)
-    mib = 1 << 20
-    executor = QueryExecutor(
-        dataset.nquads(),
-        workers=settings.worker_count,
-        max_waiting=settings.waiting_limit,
-        settings=WorkerSettings(
-            isolate_network=settings.isolate_network, memory_limit=settings.worker_memory_mb * mib or None
-        ),
-    )
-    cache = AnswerCache(settings.cache_mb * mib, settings.cache_entry_mb * mib, max_waiters=settings.waiting_limit)
-    engine = SparqlEngine(
-        dataset, executor, cache, Limits(settings.timeout, settings.max_rows, settings.max_query_length)
-    )
+    engine = build_engine(settings, kg)
     toolbox = Toolbox(
         kg, engine, max_output_bytes=max_output_bytes, validate_max_bytes=settings.validate_max_bytes
     )

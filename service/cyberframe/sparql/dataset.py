@@ -2,8 +2,9 @@
 
 An organisation can query its own RDF against ours: each extra file becomes
 one more named graph, and takes part in the union default graph like the
-others. The knowledge graph itself is never written to; with extra graphs the
-service works on a copy. Files are read by :mod:`cyberframe.rdfio`, the format
+others. The knowledge graph itself is never written to: the served dataset is
+one on-disk store built from it and the extra files (:mod:`.shared_store`),
+opened read-only by every process. Files are read by :mod:`cyberframe.rdfio`, the format
 taken from the extension: RDF/XML is first checked with defusedxml so that no
 entity is expanded and no external one resolved, and JSON-LD remote contexts
 are refused before parsing. A bad file is an error that names the file, line
@@ -13,8 +14,9 @@ and column.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -22,7 +24,8 @@ import pyoxigraph as ox
 
 from ..knowledge import KnowledgeGraph
 from ..namespaces import GRAPH
-from ..rdfio import RdfInputError, guess_format, parse_rdf, written
+from ..rdfio import RdfInputError, guess_format, parse_rdf
+from .shared_store import open_read_only, prune, shared_store, stores_dir
 
 #: Extra graphs are the operator's own files: far larger than an upload may be, but still bounded.
 EXTRA_GRAPH_MAX_BYTES = 1 << 30
@@ -45,10 +48,11 @@ class ExtraGraph:
 
 @dataclass(frozen=True)
 class ServedDataset:
-    """What ``/sparql`` queries: the store, its named graphs with their sizes, and its version."""
+    """What ``/sparql`` queries: the shared on-disk store, its named graphs with their sizes, and its version."""
 
     kg: KnowledgeGraph
-    store: ox.Store
+    store_path: Path
+    """The read-only pyoxigraph store every process opens (:mod:`.shared_store`)."""
     extra: tuple[ExtraGraph, ...]
     graphs: dict[str, int]
     """Triples per named graph IRI, ours and the extra ones."""
@@ -57,10 +61,19 @@ class ServedDataset:
     version: str
     """The build hash, extended by the extra files' digests: it names the served data (ETags)."""
     last_modified: datetime
+    built: bool = False
+    """Whether this process built the store (False: it was already in the cache)."""
+    _opened: dict[int, ox.Store] = field(default_factory=dict, compare=False, repr=False)
 
-    def nquads(self) -> bytes:
-        """The whole dataset as N-Quads, for the query workers."""
-        return written(self.store.dump(format=ox.RdfFormat.N_QUADS))
+    @property
+    def store(self) -> ox.Store:
+        """The store, opened read-only once per process (a forked child opens its own handle)."""
+        pid = os.getpid()
+        store = self._opened.get(pid)
+        if store is None:
+            self._opened.clear()
+            store = self._opened[pid] = open_read_only(self.store_path)
+        return store
 
 
 def _check_iri(iri: str, taken: set[str]) -> ox.NamedNode:
@@ -77,17 +90,16 @@ def _check_iri(iri: str, taken: set[str]) -> ox.NamedNode:
     return node
 
 
-def load_graph_file(store: ox.Store, iri: str, path: Path, taken: set[str]) -> ExtraGraph:
-    """Parse *path* into the named graph *iri* of *store* or raise :class:`GraphFileError`.
+def _read_graph_file(iri: str, path: Path) -> list[ox.Quad]:
+    """Parse *path* into quads of the named graph *iri* or raise :class:`GraphFileError`.
 
     The file goes through :mod:`cyberframe.rdfio`, the same screening as every
     untrusted RDF input: format from the extension, entities and DOCTYPEs
     refused before parsing, remote JSON-LD contexts refused, size bounded.
     """
-    node = _check_iri(iri, taken)
+    node = ox.NamedNode(iri)
     try:
         data = path.read_bytes()
-        modified = datetime.fromtimestamp(path.stat().st_mtime, UTC)
     except OSError as exc:
         raise GraphFileError(f"{path}: cannot read: {exc.strerror or exc}") from exc
     try:
@@ -103,15 +115,18 @@ def load_graph_file(store: ox.Store, iri: str, path: Path, taken: set[str]) -> E
             "" if exc.line is None else f"line {exc.line}" + ("" if exc.column is None else f", column {exc.column}")
         )
         raise GraphFileError(f"{exc.source}: {where + ': ' if where else ''}{exc.reason}") from exc
-    before = len(store)
-    store.extend(ox.Quad(q.subject, q.predicate, q.object, node) for q in document.quads)
-    return ExtraGraph(iri, path, len(store) - before, hashlib.sha256(data).hexdigest(), modified)
+    return [ox.Quad(q.subject, q.predicate, q.object, node) for q in document.quads]
 
 
-def _count_default_graph(store: ox.Store) -> int:
-    rows = store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", use_default_graph_as_union=True)
-    assert isinstance(rows, ox.QuerySolutions)
-    return int(next(iter(rows))[0].value)
+def _fingerprint(iri: str, path: Path) -> tuple[str, datetime]:
+    """The file's SHA-256 and modification time, or :class:`GraphFileError`."""
+    try:
+        with path.open("rb") as handle:
+            digest = hashlib.file_digest(handle, "sha256").hexdigest()
+        modified = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+    except OSError as exc:
+        raise GraphFileError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    return digest, modified
 
 
 def _parse_built_at(text: str) -> datetime:
@@ -123,32 +138,55 @@ def _parse_built_at(text: str) -> datetime:
 
 
 def serve_dataset(
-    kg: KnowledgeGraph, extra_graphs: Mapping[str, str | Path] | Iterable[tuple[str, str | Path]] = ()
+    kg: KnowledgeGraph,
+    extra_graphs: Mapping[str, str | Path] | Iterable[tuple[str, str | Path]] = (),
+    directory: Path | None = None,
 ) -> ServedDataset:
-    """The dataset to serve: *kg* alone, or a copy of it with the *extra_graphs* (IRI -> file) added."""
-    pairs = list(extra_graphs.items()) if isinstance(extra_graphs, Mapping) else list(extra_graphs)
-    store = kg.store
-    extra: list[ExtraGraph] = []
-    if pairs:
-        store = ox.Store()
-        store.load(kg.store.dump(format=ox.RdfFormat.N_QUADS), format=ox.RdfFormat.N_QUADS)
-        taken: set[str] = set()
+    """The dataset to serve: *kg* plus the *extra_graphs* (IRI -> file), in a shared read-only store.
+
+    The store is keyed by the content (the build hash and each extra file's
+    IRI and SHA-256), so it is built once per distinct input and reused by
+    every later start; *directory* defaults to ``stores/`` in the cache folder.
+    """
+    pairs = [
+        (iri, Path(path)) for iri, path in (extra_graphs.items() if isinstance(extra_graphs, Mapping) else extra_graphs)
+    ]
+    taken: set[str] = set()
+    prints: list[tuple[str, datetime]] = []
+    for iri, path in pairs:
+        _check_iri(iri, taken)
+        taken.add(iri)
+        prints.append(_fingerprint(iri, path))
+    digest = hashlib.sha256(kg.build_hash.encode())
+    for (iri, _), (sha256, _) in zip(pairs, prints, strict=True):
+        digest.update(f"\0{iri}\0{sha256}".encode())
+    version = digest.hexdigest() if pairs else kg.build_hash
+
+    def fill(store: ox.Store) -> None:
+        store.bulk_load(kg.store.dump(format=ox.RdfFormat.N_QUADS), format=ox.RdfFormat.N_QUADS)
         for iri, path in pairs:
-            extra.append(load_graph_file(store, iri, Path(path), taken))
-            taken.add(iri)
+            store.bulk_extend(_read_graph_file(iri, path))
+
+    home = stores_dir() if directory is None else directory
+    prefix = kg.build_hash[:16]
+    path, description, built = shared_store(f"{prefix}-{version}", fill, home)
+    if built:
+        prune(path.parent, path.name, prefix)
+    extra = tuple(
+        ExtraGraph(iri, file, description.graphs.get(iri, 0), sha256, modified)
+        for (iri, file), (sha256, modified) in zip(pairs, prints, strict=True)
+    )
     graphs = {kg.graph_iri(name).value: count for name, count in kg.manifest.graphs.items()}
     graphs.update({g.iri: g.triples for g in extra})
-    digest = hashlib.sha256(kg.build_hash.encode())
-    for graph in extra:
-        digest.update(f"\0{graph.iri}\0{graph.sha256}".encode())
-    built = _parse_built_at(kg.manifest.built_at)
-    last_modified = max([built, *(g.modified for g in extra)]).replace(microsecond=0)
+    built_at = _parse_built_at(kg.manifest.built_at)
+    last_modified = max([built_at, *(g.modified for g in extra)]).replace(microsecond=0)
     return ServedDataset(
         kg=kg,
-        store=store,
-        extra=tuple(extra),
+        store_path=path,
+        extra=extra,
         graphs=graphs,
-        default_graph_triples=_count_default_graph(store),
-        version=digest.hexdigest() if extra else kg.build_hash,
+        default_graph_triples=description.default_graph_triples,
+        version=version,
         last_modified=last_modified,
+        built=built,
     )

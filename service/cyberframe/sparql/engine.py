@@ -12,19 +12,24 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 from ..errors import ProtocolError
+from ..knowledge import KnowledgeGraph
+from ..settings import Settings
 from ..stats import collect_stats
 from .cache import Answer, AnswerCache, FlightsFull
-from .dataset import ServedDataset
+from .dataset import ServedDataset, serve_dataset
 from .executor import ExecutorBusy, QueryExecutor, QueryTimeout, WorkerLost
 from .formats import BY_KEY, KINDS, NotAcceptable
 from .serialization import DEFAULT_MAX_BYTES
-from .worker import Job, Outcome
+from .worker import Job, Outcome, WorkerSettings
+
+_MIB = 1 << 20
 
 GZIP_MIN_BYTES = 1024
 TRUNCATED_HEADER = "X-Cyberframe-Truncated"
@@ -117,3 +122,25 @@ class SparqlEngine:
     def close(self) -> None:
         """Stop the query workers."""
         self.executor.close()
+
+
+def build_engine(
+    settings: Settings,
+    knowledge_graph: KnowledgeGraph,
+    extra_graphs: Mapping[str, str | Path] | Iterable[tuple[str, str | Path]] = (),
+) -> SparqlEngine:
+    """The SPARQL engine for *knowledge_graph* plus *extra_graphs*, limited as *settings* say."""
+    dataset = serve_dataset(knowledge_graph, extra_graphs)
+    executor = QueryExecutor(
+        dataset.store_path,
+        workers=settings.worker_count,
+        max_waiting=settings.waiting_limit,
+        settings=WorkerSettings(
+            isolate_network=settings.isolate_network,
+            memory_limit=settings.worker_memory_mb * _MIB or None,
+            in_memory=sum(dataset.graphs.values()) <= settings.worker_copy_triples,
+        ),
+    )
+    cache = AnswerCache(settings.cache_mb * _MIB, settings.cache_entry_mb * _MIB, max_waiters=settings.waiting_limit)
+    limits = Limits(settings.timeout, settings.max_rows, settings.max_query_length, settings.max_answer_bytes)
+    return SparqlEngine(dataset, executor, cache, limits)

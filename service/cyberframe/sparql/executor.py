@@ -41,6 +41,8 @@ from .worker import Job, Outcome, WorkerSettings
 log = logging.getLogger("cyberframe.executor")
 
 START_TIMEOUT = 60.0
+#: Seconds between two looks for dead workers (``/health`` also looks whenever it is asked).
+MONITOR_INTERVAL = 0.2
 # Not ``-m cyberframe.sparql.worker``: its classes would then pickle as ``__main__.Outcome``.
 WORKER_MAIN = "from cyberframe.sparql.worker import main; main()"
 
@@ -84,13 +86,13 @@ class QueryExecutor:
 
     def __init__(
         self,
-        payload: bytes,
+        store_path: str | os.PathLike[str],
         *,
         workers: int,
         max_waiting: int,
         settings: WorkerSettings | None = None,
     ) -> None:
-        self._payload = payload
+        self._store_path = os.fsencode(store_path)
         self._size = max(1, workers)
         self._max_waiting = max(0, max_waiting)
         self._settings = settings or WorkerSettings()
@@ -123,6 +125,7 @@ class QueryExecutor:
             self._pid = os.getpid()
             self._launches = queue.Queue()
             threading.Thread(target=self._launcher, name="cyberframe-worker-launcher", daemon=True).start()
+            threading.Thread(target=self._monitor, name="cyberframe-worker-monitor", daemon=True).start()
         threads = [threading.Thread(target=self._replace, daemon=True) for _ in range(self._size)]
         for thread in threads:
             thread.start()
@@ -150,7 +153,11 @@ class QueryExecutor:
                 worker.conn.close()
 
     def status(self) -> dict[str, Any]:
-        """Figures for ``/health``: workers alive, busy and waiting, restarts, isolation."""
+        """Figures for ``/health``: workers alive, busy and waiting, restarts, isolation.
+
+        Dead workers are reaped first, so the figures are true at the moment of asking.
+        """
+        self.reap()
         with self._lock:
             c = self._counters
             return {
@@ -185,6 +192,22 @@ class QueryExecutor:
             if self._pid != os.getpid() or self._workers:
                 return True
             return self._starting > 0 and self._failed_starts == 0
+
+    def reap(self) -> int:
+        """Replace every worker that has died (killed from outside, crashed); how many there were."""
+        with self._lock:
+            workers = list(self._workers) if self._pid == os.getpid() else []
+        dead = [worker for worker in workers if worker.process.poll() is not None]
+        for worker in dead:
+            self._kill(worker, timed_out=False)
+        return len(dead)
+
+    def _monitor(self) -> None:
+        """Reap dead workers promptly, so that the pool is whole again without waiting for a query to find out."""
+        while not self._closed:
+            time.sleep(MONITOR_INTERVAL)
+            with contextlib.suppress(Exception):  # the monitor must outlive any surprise
+                self.reap()
 
     # -- running jobs ------------------------------------------------------
 
@@ -247,15 +270,19 @@ class QueryExecutor:
                 self._waiting -= 1
 
     def _kill(self, worker: _Worker, *, timed_out: bool) -> None:
-        with contextlib.suppress(OSError, AttributeError):
-            worker.process.kill()
+        """Kill *worker*, count it and start its replacement; only the first caller for a worker does the last two."""
         with self._lock:
+            owned = worker in self._workers
             self._workers.discard(worker)
-            if timed_out:
+            if owned and timed_out:
                 self._counters.killed_on_timeout += 1
-            else:
+            elif owned:
                 self._counters.lost += 1
             closed = self._closed
+        with contextlib.suppress(OSError, AttributeError):
+            worker.process.kill()
+        if not owned:
+            return
         log.warning(
             "query worker %s %s; starting a replacement",
             worker.pid,
@@ -303,8 +330,8 @@ class QueryExecutor:
                 self._workers.add(worker)
                 self._failed_starts = 0
                 self._counters.started += 1
-                self._isolated = worker.network_isolated if self._isolated is None else (
-                    self._isolated and worker.network_isolated
+                self._isolated = (
+                    worker.network_isolated if self._isolated is None else (self._isolated and worker.network_isolated)
                 )
             self._idle.put(worker)
             return
@@ -355,9 +382,9 @@ class QueryExecutor:
             raise launched
         process, parent = launched
         try:
-            parent.send_bytes(self._payload)
+            parent.send_bytes(self._store_path)
             if not parent.poll(START_TIMEOUT):
-                raise TimeoutError(f"worker {process.pid} did not load the dataset within {START_TIMEOUT:g} s")
+                raise TimeoutError(f"worker {process.pid} did not open the store within {START_TIMEOUT:g} s")
             tag, info = parent.recv()
         except BaseException:
             process.kill()

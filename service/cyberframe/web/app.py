@@ -25,38 +25,11 @@ from flask_cors import CORS
 from ..knowledge import KnowledgeGraph
 from ..named_queries import QueryCatalogue
 from ..settings import Settings
-from ..sparql.cache import AnswerCache
-from ..sparql.dataset import serve_dataset
-from ..sparql.engine import ROW_LIMIT_HEADER, ROWS_HEADER, TRUNCATED_HEADER, Limits, SparqlEngine
-from ..sparql.executor import QueryExecutor
-from ..sparql.worker import WorkerSettings
+from ..sparql.engine import ROW_LIMIT_HEADER, ROWS_HEADER, TRUNCATED_HEADER, build_engine
 from . import security
 from .accesslog import AccessLog
 from .responses import register_error_handlers
 from .state import EXTENSION, AppState
-
-MIB = 1 << 20
-
-
-def build_engine(
-    settings: Settings,
-    knowledge_graph: KnowledgeGraph,
-    extra_graphs: Mapping[str, str | Path] | Iterable[tuple[str, str | Path]] = (),
-) -> SparqlEngine:
-    """The SPARQL engine for *knowledge_graph* plus *extra_graphs*, limited as *settings* say."""
-    dataset = serve_dataset(knowledge_graph, extra_graphs)
-    executor = QueryExecutor(
-        dataset.nquads(),
-        workers=settings.worker_count,
-        max_waiting=settings.waiting_limit,
-        settings=WorkerSettings(
-            isolate_network=settings.isolate_network,
-            memory_limit=settings.worker_memory_mb * MIB or None,
-        ),
-    )
-    cache = AnswerCache(settings.cache_mb * MIB, settings.cache_entry_mb * MIB, max_waiters=settings.waiting_limit)
-    limits = Limits(settings.timeout, settings.max_rows, settings.max_query_length, settings.max_answer_bytes)
-    return SparqlEngine(dataset, executor, cache, limits)
 
 
 def create_app(
