@@ -397,6 +397,74 @@ def knowledge(kg: KnowledgeGraph) -> Knowledge:
     return result
 
 
+RDF_EXTENSIONS = (".ttl", ".jsonld", ".json", ".nt", ".nq", ".trig", ".rdf", ".owl", ".n3")
+PROFILE_SHAPES = ("OrganisationalProfileShape", "ControlImplementationShape")
+
+
+def read_input(data: bytes, filename: str, kg: KnowledgeGraph, *, max_bytes: int | None = None,
+               rdf_format: str | None = None) -> Soa:
+    """A SoA from CSV, XLSX or an RDF organisational profile, by *rdf_format* or the file name's extension."""
+    if rdf_format is None and filename.lower().endswith(RDF_EXTENSIONS):
+        from .rdfio import guess_format
+
+        rdf_format = "jsonld" if filename.lower().endswith(".json") else guess_format(filename)
+    if rdf_format is not None:
+        return read_profile(data, kg, format=rdf_format, source=filename, max_bytes=max_bytes)
+    return read_soa(data, filename, kg)
+
+
+def read_profile(data: bytes, kg: KnowledgeGraph, *, format: str = "turtle", source: str = "<profile>",
+                 max_bytes: int | None = None) -> Soa:
+    """A SoA from an RDF organisational profile, read with the safe reader and checked by its SHACL shapes.
+
+    The profile's shapes (ontology/shapes.ttl) run on the document together with the type of every
+    control of the graph; a violation is a :class:`CoverageInputError` naming the focus nodes.
+    """
+    from rdflib import RDF, Graph, URIRef
+
+    from .namespaces import CF, CFSH
+    from .rdfio import DEFAULT_MAX_BYTES, parse_rdf
+    from .validation import load_shapes, rdflib_term, validate
+
+    document = parse_rdf(data, format=format, source=source, max_bytes=max_bytes or DEFAULT_MAX_BYTES)
+    store = ox.Store()
+    store.extend(ox.Quad(t.subject, t.predicate, t.object) for t in document.triples())
+    know = knowledge(kg)
+    shapes = load_shapes()
+    subset = Graph()
+    for s, p, o in shapes:
+        if any(str(s).startswith(str(CFSH[name])) for name in PROFILE_SHAPES):
+            subset.add((s, p, o))
+    typed = Graph()
+    for quad in document.triples():
+        typed.add((rdflib_term(quad.subject), rdflib_term(quad.predicate), rdflib_term(quad.object)))
+    for element in know.controls.values():
+        typed.add((URIRef(element.iri), RDF.type, CF.Control))
+    for old in know.crosswalk:
+        typed.add((URIRef(CONTROL_2013 + old), RDF.type, CF.Control))
+    outcome = validate(typed, shapes=subset, include_shipped=False)
+    if outcome.violations:
+        shown = "; ".join(f"{r.focus}: {r.message}" for r in outcome.violations[:5])
+        raise CoverageInputError(f"{source}: the profile does not conform to its shapes ({len(outcome.violations)} "
+                                 f"violations): {shown}")
+    rows = list(store.query(internal_query("coverage-profile")))
+    if not rows:
+        raise CoverageInputError(f"{source}: no cf:OrganisationalProfile with a cf:implementation found "
+                                 f"({len(document)} statements read)")
+    table = [["control", "status", "notes"]]
+    for row in rows:  # type: ignore[union-attr]
+        control = row["control"].value
+        notation = (control.removeprefix(CONTROL_2022) if control.startswith(CONTROL_2022)
+                    else "ISO 27002:2013 " + control.removeprefix(CONTROL_2013) if control.startswith(CONTROL_2013)
+                    else control)
+        table.append([notation, row["status"].value, row["comment"].value if row["comment"] else ""])
+    soa = read_rows(table, know.crosswalk, know.controls)
+    tiers = {row["tier"].value for row in rows if row["tier"] is not None}  # type: ignore[union-attr]
+    if tiers:
+        soa.issues.insert(0, Issue("target-tier", f"target tier {', '.join(sorted(tiers))}"))
+    return soa
+
+
 def read_soa(data: bytes, filename: str, kg: KnowledgeGraph) -> Soa:
     """Read a SoA from CSV or XLSX bytes (the kind from *filename*'s extension or the bytes themselves)."""
     know = knowledge(kg)
