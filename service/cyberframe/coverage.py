@@ -19,7 +19,7 @@ import csv
 import io
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -281,7 +281,7 @@ def read_rows(rows: list[list[str]], crosswalk: dict[str, tuple[str, ...]] | Non
         lines = tuple(h[0] for h in hits)
         if len(hits) > 1 and len(statuses) == 1:
             issues.append(Issue("duplicate", f"{control} appears on lines {', '.join(map(str, lines))}; merged",
-                                lines[0]))
+                                lines[1]))
         # the weakest status wins: a control is only as implemented as its least implemented row says
         chosen = max(statuses, key=STATUSES.index)
         if len(statuses) > 1:
@@ -447,19 +447,21 @@ def read_profile(data: bytes, kg: KnowledgeGraph, *, format: str = "turtle", sou
         shown = "; ".join(f"{r.focus}: {r.message}" for r in outcome.violations[:5])
         raise CoverageInputError(f"{source}: the profile does not conform to its shapes ({len(outcome.violations)} "
                                  f"violations): {shown}")
-    rows = list(store.query(internal_query("coverage-profile")))
+    solutions = store.query(internal_query("coverage-profile"))
+    assert isinstance(solutions, ox.QuerySolutions)
+    rows = list(solutions)
     if not rows:
         raise CoverageInputError(f"{source}: no cf:OrganisationalProfile with a cf:implementation found "
                                  f"({len(document)} statements read)")
     table = [["control", "status", "notes"]]
-    for row in rows:  # type: ignore[union-attr]
+    for row in rows:
         control = row["control"].value
         notation = (control.removeprefix(CONTROL_2022) if control.startswith(CONTROL_2022)
                     else "ISO 27002:2013 " + control.removeprefix(CONTROL_2013) if control.startswith(CONTROL_2013)
                     else control)
         table.append([notation, row["status"].value, row["comment"].value if row["comment"] else ""])
     soa = read_rows(table, know.crosswalk, know.controls)
-    tiers = {row["tier"].value for row in rows if row["tier"] is not None}  # type: ignore[union-attr]
+    tiers = {row["tier"].value for row in rows if row["tier"] is not None}
     if tiers:
         soa.issues.insert(0, Issue("target-tier", f"target tier {', '.join(sorted(tiers))}"))
     return soa
@@ -604,7 +606,7 @@ def _state(controls: Iterable[str], soa: Soa) -> str:
     return "uncovered"
 
 
-def _coverage(name: str, fw: Framework, sets: dict[str, Sequence[MappingRecord]], soa: Soa) -> FrameworkCoverage:
+def _coverage(name: str, fw: Framework, sets: Mapping[str, Sequence[MappingRecord]], soa: Soa) -> FrameworkCoverage:
     """Cells and tallies of *fw* given records per set (subject = a subcategory of *fw*, object = a control)."""
     mapped: dict[str, dict[str, list[MappingRecord]]] = defaultdict(lambda: defaultdict(list))
     for set_key, records in sets.items():
