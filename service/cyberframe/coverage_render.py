@@ -15,7 +15,7 @@ import json
 from collections.abc import Sequence
 from html import escape
 
-from .coverage import STATES, FrameworkCoverage, Report
+from .coverage import FrameworkCoverage, Report
 
 FORMATS = ("table", "csv", "json", "html")
 MEDIA_TYPES = {

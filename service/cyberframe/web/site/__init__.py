@@ -18,13 +18,14 @@ def register(app: Flask) -> None:
     """Install the web site on *app*: its live objects, blueprints, template helpers and the HTML it
     renders for protocol routes (the editor at ``GET /sparql``, the catalogue at ``GET /queries``)."""
     from ..state import EXTENSION as STATE
-    from . import editor, heatmap, linked_data, pages, validator
+    from . import coverage, editor, heatmap, linked_data, pages, validator
     from .context import EXTENSION, Site, template_globals
 
     app.extensions[EXTENSION] = Site(app)
     app.context_processor(template_globals)
-    for module in (pages, linked_data, heatmap, editor, validator):
+    for module in (pages, linked_data, heatmap, editor, validator, coverage):
         app.register_blueprint(module.bp)
     pages_for_api = app.extensions[STATE].pages
     pages_for_api["editor"] = editor.editor_page
     pages_for_api["catalogue"] = pages.catalogue_page
+    pages_for_api["coverage"] = coverage.coverage_page
