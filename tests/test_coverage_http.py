@@ -8,6 +8,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+
 from pages_support import BROWSER_ACCEPT, find, find_all, parse_html
 
 pytestmark = pytest.mark.slow

@@ -43,10 +43,11 @@ GATE = "cyberframe.coverage.gate"
 
 def _gate() -> threading.BoundedSemaphore:
     """At most ``validate_concurrency`` analyses at once (a profile is checked by SHACL)."""
-    gate = current_app.extensions.get(GATE)
+    gate: threading.BoundedSemaphore | None = current_app.extensions.get(GATE)
     if gate is None:
-        gate = current_app.extensions.setdefault(GATE, threading.BoundedSemaphore(state().settings.validate_concurrency))
-    return gate  # type: ignore[no-any-return]
+        limit = state().settings.validate_concurrency
+        gate = current_app.extensions.setdefault(GATE, threading.BoundedSemaphore(limit))
+    return gate
 
 
 def _submission(limit: int) -> tuple[bytes, str, str | None]:

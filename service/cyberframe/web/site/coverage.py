@@ -10,6 +10,7 @@ download links for the same report as JSON, CSV and a standalone HTML page.
 from __future__ import annotations
 
 import base64
+from typing import Any
 
 from flask import Blueprint, Response
 from markupsafe import Markup
@@ -25,7 +26,7 @@ from .context import html_answer, site
 bp = Blueprint("coverage", __name__)
 
 
-def _context() -> dict[str, object]:
+def _context() -> dict[str, Any]:
     return {"max_bytes": site().settings.validate_max_bytes, "sets": list(FRAMEWORK_SETS.items())}
 
 
