@@ -300,3 +300,12 @@ def test_cli_bad_input_exits_2(tmp_path: Path):
 def test_csv_with_commas_and_no_status_column(kg):
     soa = read_input(io.BytesIO(b"id,title\n5.1,x\n5.2,y\n").getvalue(), "s.csv", kg)
     assert {c: e.status for c, e in soa.entries.items()} == {"5.1": "implemented", "5.2": "implemented"}
+
+
+def test_readme_worked_example_is_what_the_cli_prints():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("$ cyberframe coverage examples/soa.csv", 1)[1].split("```", 1)[0]
+    shown = [line for line in block.splitlines()[1:] if line and line != "…"]
+    result = invoke(str(ROOT / "examples" / "soa.csv"))
+    assert result.exit_code == 0
+    assert shown and shown == result.output.splitlines()[: len(shown)]

@@ -69,6 +69,15 @@ def _coverage_rows(cov: FrameworkCoverage) -> list[list[object]]:
 HEADERS = ["element", "name", "mappable", "covered", "share", "partial", "uncovered", "unmappable"]
 
 
+def headline(report: Report) -> str:
+    """One line: the framework's and CSF 2.0's covered shares, and the size of the greedy cover."""
+    t, n = report.framework.total, report.csf20.total
+    return (f"Covered: {t.counts['covered']} of {t.mappable} mappable subcategories ({_pct(t.share('covered'))}), "
+            f"{t.counts['partial']} partial, {t.counts['uncovered']} uncovered, {t.counts['unmappable']} unmappable; "
+            f"NIST CSF 2.0: {n.counts['covered']} of {n.mappable} ({_pct(n.share('covered'))}); "
+            f"{len(report.cover)} controls close all {sum(len(c) for _, c in report.cover)} closable gaps")
+
+
 def to_text(report: Report, *, color: bool = False) -> str:
     """A readable terminal report; gaps marked with ``!`` (and in red when *color*)."""
     def mark(text: str) -> str:
@@ -78,7 +87,7 @@ def to_text(report: Report, *, color: bool = False) -> str:
     lines = [f"Coverage of {len(soa.entries)} controls ("
              + ", ".join(f"{len(soa.with_status(s))} {s}" for s in ("implemented", "partial", "planned",
                                                                        "not-applicable"))
-             + f") through {', '.join(report.sets)}", ""]
+             + f") through {', '.join(report.sets)}", headline(report), ""]
     if soa.issues:
         lines.append("Input notes:")
         lines += [f"  line {i.line}: [{i.kind}] {i.message}" if i.line else f"  [{i.kind}] {i.message}"
