@@ -165,6 +165,14 @@ XFAIL: dict[str, set[tuple]] = {
         (ONTOLOGY, None, S("ConsistencyShape"), CL["4.1"]),
         (ONTOLOGY, None, S("ConsistencyShape"), C22["5.2"]),
     },
+    "profile-xfail.ttl": {
+        (EXP.empty, CF.implementation, S("OrganisationalProfileShape-implementation")),
+        (EXP.empty, CF.targetTier, S("OrganisationalProfileShape-targetTier")),
+        (EXP["bad-status"], CF.implementationStatus, S("ControlImplementationShape-status")),
+        (EXP["bad-status"], CF.implementedControl, S("ControlImplementationShape-control")),
+        (EXP.two, CF.implementationStatus, S("ControlImplementationShape-status")),
+        (EXP.two, CF.implementedControl, S("ControlImplementationShape-control")),
+    },
     "ontology-header-xfail.ttl": {
         (ONTOLOGY, RDF.type, S("OntologyShape-type")),
         (ONTOLOGY, OWL.versionIRI, S("OntologyShape-versionIRI")),
@@ -193,6 +201,7 @@ PASS: dict[str, set[str]] = {
                             "DerivationRuleShape", "MappingRecordShape"},
     "ontology-pass.ttl": {"NamespaceShape", "IdentifierShape", "OntologyTermShape", "ConsistencyShape"},
     "ontology-header-pass.ttl": {"OntologyShape", "OntologyShape-version"},
+    "profile-pass.ttl": {"OrganisationalProfileShape", "ControlImplementationShape"},
 }
 
 

@@ -107,6 +107,7 @@ main.add_command(__import__("cyberframe.commands.query", fromlist=["query"]).que
 main.add_command(__import__("cyberframe.commands.export", fromlist=["export"]).export)
 main.add_command(__import__("cyberframe.commands.validate", fromlist=["validate"]).validate)
 main.add_command(__import__("cyberframe.commands.mcp", fromlist=["mcp"]).mcp)
+main.add_command(__import__("cyberframe.commands.coverage", fromlist=["coverage"]).coverage)
 
 
 if __name__ == "__main__":

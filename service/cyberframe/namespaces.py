@@ -35,6 +35,7 @@ class CF(DefinedNamespace):
     Characteristic: URIRef
     Clause: URIRef
     Control: URIRef
+    ControlImplementation: URIRef
     ControlType: URIRef
     Csf20Category: URIRef
     Csf20Function: URIRef
@@ -49,6 +50,7 @@ class CF(DefinedNamespace):
     MappingRelationship: URIRef
     MappingSet: URIRef
     OperationalCapability: URIRef
+    OrganisationalProfile: URIRef
     Principle: URIRef
     Provision: URIRef
     RiskBasedApproachAdvantage: URIRef
@@ -74,6 +76,9 @@ class CF(DefinedNamespace):
     edition: URIRef
     hasPart: URIRef
     hasProvision: URIRef
+    implementation: URIRef
+    implementationStatus: URIRef
+    implementedControl: URIRef
     inMappingSet: URIRef
     inStandard: URIRef
     informativeReference: URIRef
@@ -94,6 +99,7 @@ class CF(DefinedNamespace):
     securityProperty: URIRef
     subjectOfMapping: URIRef
     successor: URIRef
+    targetTier: URIRef
     theme: URIRef
 
 

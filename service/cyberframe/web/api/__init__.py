@@ -12,8 +12,8 @@ from flask import Flask
 
 def register(app: Flask) -> None:
     """Install the protocol routes on *app*."""
-    from . import dump, endpoint, openapi, queries, status
+    from . import coverage, dump, endpoint, openapi, queries, status
 
     app.extensions[endpoint.PLANS] = endpoint.PlanMemo()
-    for module in (endpoint, queries, openapi, dump, status):
+    for module in (endpoint, queries, openapi, dump, status, coverage):
         app.register_blueprint(module.bp)

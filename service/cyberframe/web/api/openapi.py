@@ -89,6 +89,49 @@ def _query_param(name: str, description: str, schema: dict[str, Any] | None = No
     }
 
 
+def _coverage_path() -> dict[str, Any]:
+    """``POST /coverage`` (cyberframe.web.api.coverage)."""
+    from .coverage import BODY_TYPES
+
+    return {
+        "post": {
+            "summary": "Coverage and gaps of a Statement of Applicability (CSV, XLSX) or an organisational profile",
+            "tags": ["coverage"],
+            "parameters": [
+                _query_param("sets", "Mapping sets from subcategories to controls (repeatable)",
+                             {"type": "string", "enum": ["ts27103", "via-csf20"], "default": "ts27103"}),
+                _query_param("download", "Any value: send the report as an attachment", {"type": "string"}),
+            ],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    **{media: {"schema": {"type": "string"}} for media in BODY_TYPES},
+                    "multipart/form-data": {"schema": {"type": "object", "properties": {
+                        "file": {"type": "string", "format": "binary"}, "data": {"type": "string"},
+                        "kind": {"type": "string", "enum": ["csv", "turtle"]},
+                        "sets": {"type": "array", "items": {"type": "string"}}}}},
+                },
+            },
+            "responses": {
+                "200": {
+                    "description": "The coverage report",
+                    "content": {
+                        "application/json": {"schema": {"type": "object"}},
+                        "text/csv": {"schema": {"type": "string"}},
+                        "text/plain": {"schema": {"type": "string"}},
+                        "text/html": {"schema": {"type": "string"}},
+                    },
+                },
+                "400": _ERROR,
+                "406": _ERROR,
+                "413": _ERROR,
+                "415": _ERROR,
+                "503": _ERROR,
+            },
+        }
+    }
+
+
 def openapi_document(catalogue: QueryCatalogue, server: str, version: str) -> dict[str, Any]:
     """OpenAPI 3.1: ``/sparql``, one operation per named query, and every other route (docs/http.md)."""
     format_param = _query_param(
@@ -240,6 +283,7 @@ def openapi_document(catalogue: QueryCatalogue, server: str, version: str) -> di
                     },
                 }
             },
+            "/coverage": _coverage_path(),
         }
     )
     return {
@@ -256,6 +300,7 @@ def openapi_document(catalogue: QueryCatalogue, server: str, version: str) -> di
             {"name": "queries", "description": "Named queries"},
             {"name": "linked-data", "description": "Dereferenceable IRIs and downloads"},
             {"name": "validation", "description": "SHACL validation"},
+            {"name": "coverage", "description": "Coverage and gap analysis of a Statement of Applicability"},
             {"name": "service", "description": "Service metadata"},
         ],
         "paths": paths,
