@@ -23,16 +23,16 @@ _PUBLIC = {
     "Result": "api",
     "Row": "api",
     "Description": "api",
-    "NamedQuery": "api",
+    "NamedQuery": "named_queries",
     "ValidationOutcome": "validation",
     "ValidationResult": "validation",
     "QueryError": "api",
-    "NamedQueryError": "api",
-    "UnknownQuery": "api",
-    "ParameterError": "api",
-    "UnknownEntity": "api",
-    "ExportError": "api",
-    "RdfInputError": "api",
+    "NamedQueryError": "named_queries",
+    "UnknownQuery": "named_queries",
+    "ParameterError": "named_queries",
+    "UnknownEntity": "named_queries",
+    "ExportError": "errors",
+    "RdfInputError": "rdfio",
     "ShapesError": "validation",
 }
 
@@ -65,16 +65,9 @@ __all__ = [
 if TYPE_CHECKING:
     from .api import (
         Description,
-        ExportError,
-        NamedQuery,
-        NamedQueryError,
-        ParameterError,
         QueryError,
-        RdfInputError,
         Result,
         Row,
-        UnknownEntity,
-        UnknownQuery,
         dataset,
         describe,
         export,
@@ -83,6 +76,9 @@ if TYPE_CHECKING:
         sparql,
         store,
     )
+    from .errors import ExportError
+    from .named_queries import NamedQuery, NamedQueryError, ParameterError, UnknownEntity, UnknownQuery
+    from .rdfio import RdfInputError
     from .validation import ShapesError, ValidationOutcome, ValidationResult, validate
 
 

@@ -36,34 +36,13 @@ import pyoxigraph as ox
 from rdflib import Dataset, Graph, URIRef
 from rdflib.term import Node
 
-from .errors import ExportError, ProtocolError
-from .named_queries import NamedQuery, NamedQueryError, ParameterError, UnknownEntity, UnknownQuery
-from .rdfio import DEFAULT_MAX_BYTES, RdfInputError
+from .errors import ProtocolError
+from .named_queries import NamedQuery
+from .rdfio import DEFAULT_MAX_BYTES
 
 if TYPE_CHECKING:
     from .knowledge import KnowledgeGraph
     from .validation import DataSource
-
-__all__ = [
-    "Description",
-    "ExportError",
-    "NamedQuery",
-    "NamedQueryError",
-    "ParameterError",
-    "QueryError",
-    "RdfInputError",
-    "Result",
-    "Row",
-    "UnknownEntity",
-    "UnknownQuery",
-    "dataset",
-    "describe",
-    "export",
-    "queries",
-    "query",
-    "sparql",
-    "store",
-]
 
 QueryForm = Literal["SELECT", "ASK", "CONSTRUCT", "DESCRIBE"]
 Triple = tuple[Node, Node, Node]
