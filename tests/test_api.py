@@ -170,3 +170,14 @@ def test_describe_by_code_and_by_iri(titles):
     assert sub.objects(SKOS.broader) == (URIRef(ID + "category/DE.CM"),)
     with pytest.raises(cyberframe.UnknownEntity):
         cyberframe.describe("ZZ.ZZ-9")
+
+
+def test_store_lives_in_the_cache_and_replaces_other_builds(tmp_path, monkeypatch):
+    monkeypatch.setenv("CYBERFRAME_CACHE_DIR", str(tmp_path))
+    stale = tmp_path / ("0" * 64 + ".oxigraph")
+    stale.mkdir()
+    first = cyberframe.store()
+    (made,) = tmp_path.glob("*.oxigraph")
+    assert (made / ".complete").exists() and not stale.exists()
+    assert len(cyberframe.store()) == len(first)  # reopened, not rewritten
+    assert list(tmp_path.glob("*.oxigraph")) == [made]

@@ -89,6 +89,9 @@ def store() -> ox.Store:
         try:
             if not (target / ".complete").exists():
                 _write_store(kg.store, target)
+                for other in parent.glob("*.oxigraph"):  # stores of other builds: open ones stay readable
+                    if other != target and len(other.stem) == 64:
+                        shutil.rmtree(other, ignore_errors=True)
             return ox.Store.read_only(str(target))
         except OSError:
             continue
