@@ -46,6 +46,7 @@ def test_wheel_install_serves_the_full_graph(wheel: Path, tmp_path: Path, refere
     assert "cyberframe/web/site/templates/query.html" in names
     assert "cyberframe/internal_queries/page-framework-tree.rq" in names
     assert "cyberframe/exports/static/context.jsonld" in names
+    assert "cyberframe/py.typed" in names  # PEP 561: users' mypy reads our annotations
 
     venv = tmp_path / "venv"
     run(sys.executable, "-m", "venv", "--without-pip", venv)

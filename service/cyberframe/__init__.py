@@ -1,4 +1,8 @@
-"""cyberframe: the ISO/IEC TS 27103:2026 cybersecurity framework as a knowledge graph."""
+"""cyberframe: the ISO/IEC TS 27103:2026 cybersecurity framework as a knowledge graph.
+
+The public API (docs/python-api.md) is what ``__all__`` lists; each name is
+imported on first use (PEP 562), so ``import cyberframe`` stays cheap.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +10,91 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "validate"]
+#: Public name -> the module that defines it.
+_PUBLIC = {
+    "store": "api",
+    "dataset": "api",
+    "queries": "api",
+    "query": "api",
+    "sparql": "api",
+    "describe": "api",
+    "export": "api",
+    "validate": "validation",
+    "Result": "api",
+    "Row": "api",
+    "Description": "api",
+    "NamedQuery": "named_queries",
+    "ValidationOutcome": "validation",
+    "ValidationResult": "validation",
+    "QueryError": "api",
+    "NamedQueryError": "named_queries",
+    "UnknownQuery": "named_queries",
+    "ParameterError": "named_queries",
+    "UnknownEntity": "named_queries",
+    "ExportError": "errors",
+    "RdfInputError": "rdfio",
+    "ShapesError": "validation",
+}
+
+__all__ = [
+    "Description",
+    "ExportError",
+    "NamedQuery",
+    "NamedQueryError",
+    "ParameterError",
+    "QueryError",
+    "RdfInputError",
+    "Result",
+    "Row",
+    "ShapesError",
+    "UnknownEntity",
+    "UnknownQuery",
+    "ValidationOutcome",
+    "ValidationResult",
+    "__version__",
+    "dataset",
+    "describe",
+    "export",
+    "queries",
+    "query",
+    "sparql",
+    "store",
+    "validate",
+]
 
 if TYPE_CHECKING:
-    from .validation import validate
+    from .api import (
+        Description,
+        QueryError,
+        Result,
+        Row,
+        dataset,
+        describe,
+        export,
+        queries,
+        query,
+        sparql,
+        store,
+    )
+    from .errors import ExportError
+    from .named_queries import NamedQuery, NamedQueryError, ParameterError, UnknownEntity, UnknownQuery
+    from .rdfio import RdfInputError
+    from .validation import ShapesError, ValidationOutcome, ValidationResult, validate
 
 
 def __getattr__(name: str) -> Any:
-    """Load ``cyberframe.validate`` on first use, so that ``import cyberframe`` stays cheap (PEP 562)."""
-    if name == "validate":
-        from .validation import validate
+    """Load a public name of :data:`__all__` on first use (PEP 562)."""
+    module = _PUBLIC.get(name)
+    if module is None:
+        raise AttributeError(f"module 'cyberframe' has no attribute {name!r}")
+    from importlib import import_module
 
-        return validate
-    raise AttributeError(f"module 'cyberframe' has no attribute {name!r}")
+    if name == "sparql":  # the subpackage cyberframe.sparql, made callable: it runs api.sparql
+        return import_module(".sparql", __name__)
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_PUBLIC})
