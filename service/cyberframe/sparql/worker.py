@@ -38,6 +38,8 @@ _CLONE_NEWUSER = 0x10000000
 _CLONE_NEWNET = 0x40000000
 _PR_SET_PDEATHSIG = 1
 _POSITION = re.compile(r"\berror at (\d+):(\d+)")
+_UNKNOWN_FUNCTION = re.compile(r"^The custom function <([^>]*)> is not supported")
+MAX_UNKNOWN_FUNCTIONS = 64
 MAX_MESSAGE = 300
 
 
@@ -150,12 +152,53 @@ def _substitutions(job: Job) -> dict[str, Any]:
     return {"substitutions": {ox.Variable(name): term for name, term in terms.items()}}
 
 
+def _unknown(*_args: object) -> None:
+    """Any function the engine does not provide: an evaluation error (SPARQL 1.1 Query §17.6), i.e. unbound."""
+    return None
+
+
+def _query(store: ox.Store, job: Job) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
+    """``store.query`` for *job*, with every function the engine does not know evaluated as an error.
+
+    pyoxigraph refuses to plan a query that calls an IRI function it does not
+    provide (a RuntimeError naming the function); SPARQL 1.1 Query §17.6 makes
+    such a call an evaluation error instead, so each one named is registered as
+    a function without a value and the query is planned again.
+    """
+    unknown: dict[ox.NamedNode, Any] = {}
+    while True:
+        try:
+            return store.query(
+                job.query,
+                base_iri=job.base_iri,
+                custom_functions=unknown or None,
+                **_dataset_options(job),
+                **_substitutions(job),
+            )
+        except RuntimeError as exc:
+            match = _UNKNOWN_FUNCTION.match(str(exc))
+            if match is None or len(unknown) >= MAX_UNKNOWN_FUNCTIONS:
+                raise
+            name = ox.NamedNode(match.group(1))
+            if name in unknown:
+                raise
+            unknown[name] = _unknown
+
+
 def execute(store: ox.Store, job: Job) -> Outcome:
-    """Run *job* on *store* and serialise its result (SPARQL 1.1 Query §16, Protocol §2.1.6)."""
+    """Run *job* on *store* and serialise its result (SPARQL 1.1 Query §16, Protocol §2.1.6).
+
+    Whatever the engine raises while planning (not only syntax errors) is an
+    answer, never the end of the worker.
+    """
     try:
-        result = store.query(job.query, base_iri=job.base_iri, **_dataset_options(job), **_substitutions(job))
+        result = _query(store, job)
     except SyntaxError as exc:
         return syntax_outcome(exc, job.query)
+    except (RuntimeError, ValueError, TypeError) as exc:
+        return Outcome("error", message=f"query evaluation failed: {_one_line(exc)}", extra={"client": True})
+    except OSError as exc:
+        return Outcome("error", message=f"query evaluation failed: {_one_line(exc)}")
     if isinstance(result, ox.QueryBoolean):
         kind = "boolean"
     elif isinstance(result, ox.QuerySolutions):
@@ -173,11 +216,26 @@ def execute(store: ox.Store, job: Job) -> Outcome:
             written = write_solutions(result, key, job.max_rows)
         else:
             written = write_triples(result, key, job.max_rows)
-    except (ValueError, TypeError, SyntaxError) as exc:
+    except (ValueError, TypeError, SyntaxError, RuntimeError) as exc:
         return Outcome("error", kind=kind, message=f"query evaluation failed: {exc}", extra={"client": True})
     except OSError as exc:
         return Outcome("error", kind=kind, message=f"query evaluation failed: {exc}")
     return Outcome("ok", kind=kind, format=key, body=written.body, count=written.count, truncated=written.truncated)
+
+
+def _one_line(exc: BaseException) -> str:
+    message = " ".join(str(exc).split())
+    return message if len(message) <= MAX_MESSAGE else message[: MAX_MESSAGE - 3].rstrip() + "..."
+
+
+def answer(store: ox.Store, job: Job) -> Outcome:
+    """:func:`execute`, with anything else it raises (a Rust panic included) turned into an error outcome."""
+    try:
+        return execute(store, job)
+    except (KeyboardInterrupt, SystemExit, GeneratorExit):
+        raise
+    except BaseException as exc:  # pyo3's PanicException derives from BaseException
+        return Outcome("error", message=f"query evaluation failed: {type(exc).__name__}: {_one_line(exc)}")
 
 
 def _die_with_parent() -> None:
@@ -230,7 +288,7 @@ def serve_jobs(conn: Connection, settings: WorkerSettings) -> None:
             job = conn.recv()
             if job is None:
                 return
-            conn.send(execute(store, job))
+            conn.send(answer(store, job))
     except (EOFError, BrokenPipeError, KeyboardInterrupt):
         return  # the parent has gone or is stopping us
 
