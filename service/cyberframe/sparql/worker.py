@@ -7,7 +7,7 @@ it into its own in-memory store and then answers :class:`Job` after
 :class:`Job`. Before it takes any job it
 
 * leaves the network where the platform allows (a new, empty Linux network
-  namespace: even a SERVICE clause that got past the screen could reach no
+  namespace: even a SERVICE clause that got past admission could reach no
   host), and
 * caps its own address space, so a query that would eat the machine's memory
   fails in the worker instead.
