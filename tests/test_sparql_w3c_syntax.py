@@ -92,6 +92,7 @@ def answers(request: pytest.FixtureRequest) -> dict[tuple[str, str], tuple[int, 
     for test in TESTS:
         response = _post(server, test)
         out[(test.group, test.name)] = (response.status, response.body)
+    server.settle()
     after = _workers(server)
     assert after["lost"] == before["lost"], "a query worker died during the syntax suites"
     assert after["alive"] == after["size"]

@@ -10,6 +10,7 @@ couple of minutes of CI time.
 from __future__ import annotations
 
 import urllib.parse
+from collections.abc import Iterator
 
 import pytest
 import schemathesis
@@ -45,8 +46,11 @@ def _ok(status: int, body: bytes) -> None:
 
 
 @pytest.fixture(scope="module")
-def live(request: pytest.FixtureRequest) -> Server:
-    return shared_server(request)
+def live(request: pytest.FixtureRequest) -> Iterator[Server]:
+    """The session's server; left with every worker alive and idle for the tests after these."""
+    server = shared_server(request)
+    yield server
+    server.settle()
 
 
 @FUZZ
