@@ -23,7 +23,7 @@ from sparql_support import Server, shared_server
 pytestmark = pytest.mark.slow
 
 FUZZ = settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 )
 HANG = 20.0  # seconds: longer than any time limit of the session server; past it the request hangs
 
