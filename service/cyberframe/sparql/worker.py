@@ -25,7 +25,8 @@ import os
 import re
 import signal
 import sys
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any
@@ -40,6 +41,7 @@ _PR_SET_PDEATHSIG = 1
 _POSITION = re.compile(r"\berror at (\d+):(\d+)")
 _UNKNOWN_FUNCTION = re.compile(r"^The custom function <([^>]*)> is not supported")
 MAX_UNKNOWN_FUNCTIONS = 64
+JOB_STACK = 256 * 1024 * 1024  # bytes of stack for the thread that runs queries (see on_deep_stack)
 MAX_MESSAGE = 300
 
 
@@ -284,6 +286,13 @@ def serve_jobs(conn: Connection, settings: WorkerSettings) -> None:
         isolated = isolate_network() if settings.isolate_network else False
         _limit_memory(settings.memory_limit)
         conn.send(("ready", {"pid": os.getpid(), "network_isolated": isolated}))
+    except (EOFError, BrokenPipeError, KeyboardInterrupt):
+        return  # the parent has gone or is stopping us
+    on_deep_stack(lambda: _answer_jobs(conn, store), settings.memory_limit)
+
+
+def _answer_jobs(conn: Connection, store: ox.Store) -> None:
+    try:
         while True:
             job = conn.recv()
             if job is None:
@@ -291,6 +300,30 @@ def serve_jobs(conn: Connection, settings: WorkerSettings) -> None:
             conn.send(answer(store, job))
     except (EOFError, BrokenPipeError, KeyboardInterrupt):
         return  # the parent has gone or is stopping us
+
+
+def on_deep_stack(run: Callable[[], None], memory_limit: int | None) -> None:
+    """Call *run* in a thread with a :data:`JOB_STACK` stack (an eighth of *memory_limit* at most).
+
+    The engine parses, plans and evaluates recursively: a long chain of
+    OPTIONAL, UNION, BIND, ``||`` or path steps (not nested brackets, which
+    admission bounds) nests its algebra thousands deep, and 8 MiB of main-thread
+    stack gave out below 500 OPTIONALs, killing the process. 256 MiB holds what
+    fits in the default query length limit. If no such thread can be made,
+    *run* runs here.
+    """
+    size = JOB_STACK if not memory_limit else min(JOB_STACK, memory_limit // 8)
+    try:
+        previous = threading.stack_size(size)
+        try:
+            thread = threading.Thread(target=run, name="cyberframe-jobs")
+            thread.start()
+        finally:
+            threading.stack_size(previous)
+    except (ValueError, RuntimeError, MemoryError):
+        run()
+        return
+    thread.join()
 
 
 def main(argv: list[str] | None = None) -> None:
