@@ -20,11 +20,15 @@ import json
 import os
 import re
 import signal
+import socket
 import string
 import subprocess
 import sys
+import threading
 import time
 import urllib.parse
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -211,3 +215,34 @@ def shared_server(request: pytest.FixtureRequest) -> Server:
         _servers["main"] = server
         request.config.add_cleanup(server.stop)
     return _servers["main"]
+
+
+@contextmanager
+def listening() -> Iterator[tuple[int, list]]:
+    """A TCP listener on 127.0.0.1 that records every connection made to it: (port, addresses seen)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(16)
+    sock.settimeout(0.2)
+    seen: list = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                connection, address = sock.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            seen.append(address)
+            connection.close()
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield sock.getsockname()[1], seen
+    finally:
+        stop.set()
+        thread.join(2)
+        sock.close()

@@ -7,6 +7,8 @@ by Playwright's Python package - no browser download, no network but
 
 from __future__ import annotations
 
+import re
+import urllib.parse
 from pathlib import Path
 
 import pytest
@@ -24,6 +26,12 @@ LAUNCH_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", function (e) {
+  window.cspViolation([location.pathname, e.effectiveDirective, e.blockedURI, e.sourceFile, e.lineNumber].join(" "));
+});
+"""
 
 pytestmark = [
     pytest.mark.slow,
@@ -49,11 +57,17 @@ def page(browser, server):
         "**/*", lambda route: route.continue_() if route.request.url.startswith(server.base) else route.abort()
     )
     errors: list[str] = []
+    violations: list[str] = []
+    # Every Content-Security-Policy violation of any page this tab opens (CSP3 §5.3, securitypolicyviolation).
+    context.expose_function("cspViolation", lambda report: violations.append(report))
+    context.add_init_script(CSP_LISTENER)
     tab = context.new_page()
     tab.on("pageerror", lambda exc: errors.append(str(exc)))
+    tab.csp_violations = violations  # type: ignore[attr-defined]
     yield tab
     context.close()
     assert not errors, f"JavaScript errors: {errors}"
+    assert not violations, f"Content-Security-Policy violations: {violations}"
 
 
 def _shot(page, name: str) -> None:
@@ -79,33 +93,54 @@ def test_function_to_subcategory_to_control(page):
     _shot(page, "control-5.37")
 
 
-def test_query_page_runs_a_query_and_sorts_the_results(page):
+FUNCTIONS_QUERY = (
+    "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"
+    "SELECT ?c ?n WHERE { ?c a <https://w3id.org/cyberframe/ontology#Function> ; skos:notation ?n } ORDER BY ?n"
+)
+
+
+def test_yasgui_completes_runs_and_pages_a_query(page):
+    """The tool builder's journey: YASGUI completes cyberframe's terms and runs a query against /sparql."""
     page.goto("/sparql")
-    assert page.locator(".editor.enhanced .highlight .tok-kw").count() > 5, "the editor is highlighted"
-    page.fill(
-        "#query",
-        "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"
-        "SELECT ?c ?n WHERE { ?c a <https://w3id.org/cyberframe/ontology#Function> ; skos:notation ?n }",
+    page.wait_for_selector(".yasgui .CodeMirror")
+    assert page.locator("form.query-form").is_hidden(), "YASGUI replaces the plain form"
+    page.evaluate(
+        "cyberframeYasgui.getTab().getYasqe().setValue("
+        "'PREFIX cf: <https://w3id.org/cyberframe/ontology#>\\nSELECT * WHERE { ?x a cf:Subcat')"
     )
-    page.locator("button.primary", has_text="Run query").click()
-    page.wait_for_selector("table.results-table")
-    rows = page.locator("table.results-table tbody tr")
-    assert rows.count() >= 5
-    header = page.locator("table.results-table th", has_text="n")
-    header.locator("button").click()
-    assert header.get_attribute("aria-sort") == "ascending"
-    first = page.locator("table.results-table tbody tr td:nth-child(2)").first.inner_text()
-    assert first == "DE"
-    page.locator("table.results-table tbody a").first.click()
-    page.wait_for_url("**/id/**")
-    _shot(page, "query-results-entity")
+    page.locator(".CodeMirror").click()
+    page.keyboard.press("Control+End")
+    page.keyboard.press("Control+Space")
+    page.wait_for_selector(".CodeMirror-hints li")
+    assert "cf:Subcategory" in page.locator(".CodeMirror-hints li").all_inner_texts()
+    page.keyboard.press("Escape")
+    page.evaluate(f"cyberframeYasgui.getTab().getYasqe().setValue({FUNCTIONS_QUERY!r})")
+    page.locator(".yasqe_queryButton").click()
+    page.wait_for_selector(".yasr table tbody tr")
+    cells = page.locator(".yasr table tbody tr td").all_inner_texts()
+    assert [c for c in cells if c in ("DE", "ID", "PR", "RC", "RS")] == ["DE", "ID", "PR", "RC", "RS"]
+    _shot(page, "yasgui-results")
+
+
+def test_query_page_without_javascript_runs_a_query_and_links_results(browser, server):
+    """The same page with scripts off: the plain form, a results table rendered on the server."""
+    context = browser.new_context(java_script_enabled=False, base_url=server.base)
+    try:
+        tab = context.new_page()
+        tab.goto("/sparql")
+        tab.fill("#query", FUNCTIONS_QUERY)
+        tab.locator("button.primary", has_text="Run query").click()
+        tab.wait_for_selector("table.results-table")
+        cells = tab.locator("table.results-table tbody tr td:nth-child(2)").all_inner_texts()
+        assert cells == ["DE", "ID", "PR", "RC", "RS"]
+        tab.locator("table.results-table tbody a").first.click()
+        tab.wait_for_url("**/id/**")
+    finally:
+        context.close()
 
 
 def test_query_page_shows_the_error_position(page):
-    page.goto("/sparql")
-    page.fill("#query", "SELECT * WHERE {\n  ?s ?p\n}")
-    page.focus("#query")
-    page.keyboard.press("Control+Enter")
+    page.goto("/sparql/results?query=" + urllib.parse.quote("SELECT * WHERE {\n  ?s ?p\n}"))
     page.wait_for_selector("#query-problem")
     assert "line 3" in page.locator("#query-problem").inner_text()
     _shot(page, "query-error")
@@ -129,3 +164,124 @@ def test_validate_a_bad_file_and_see_its_violation(page, tmp_path):
     assert group.locator(".severity").first.inner_text().lower() == "violation"
     assert "nothing in the data describes it" in group.inner_text()
     _shot(page, "validation-report")
+
+
+#: One URL per page type (status 200 unless given).
+PAGE_TYPES = [
+    ("/", 200),
+    ("/id/framework/ts27103", 200),
+    ("/id/function/DE", 200),
+    ("/id/category/DE.CM", 200),
+    ("/id/subcategory/DE.CM-1", 200),
+    ("/id/control/iso-iec-27002-2022/8.16", 200),
+    ("/id/control/iso-iec-27002-2013/12.4.1", 200),
+    ("/id/clause/iso-iec-27001-2022/6.1.3", 200),
+    ("/id/csf20-subcategory/DE.CM-01", 200),
+    ("/id/standard/iso-iec-27002-2022", 200),
+    ("/id/theme/technological", 200),
+    ("/id/mapping/ts27103-iso27002-2022/DE.AE-1--5.37", 200),
+    ("/id/mapping-set/csf11-csf20", 200),
+    ("/id/function/NOPE", 404),
+    ("/nothing-here", 404),
+    ("/controls?theme=Technological", 200),
+    ("/search?q=logging", 200),
+    ("/index?letter=C", 200),
+    ("/heatmaps", 200),
+    ("/heatmap/functions-themes.svg", 200),
+    ("/sparql", 200),
+    ("/sparql/results?query=SELECT%20*%20WHERE%20%7B%20%3Fs%20%3Fp%20%3Fo%20%7D%20LIMIT%205", 200),
+    ("/sparql/results?query=SELECT%20*%20WHERE%20%7B", 400),
+    ("/sparql?query=ASK%20%7B%20%3Fs%20%3Fp%20%3Fo%20%7D", 200),
+    ("/queries", 200),
+    ("/queries/controls-for-function?function=DE", 200),
+    ("/queries/controls-for-function?function=XX", 400),
+    ("/queries/control-subcategories", 200),
+    ("/health", 200),
+    ("/stats", 200),
+    ("/nothing-here", 404),
+    ("/validate", 200),
+    ("/ontology", 200),
+    ("/ontology/pylode", 200),
+    ("/shapes", 200),
+]
+
+
+def _slug(path: str) -> str:
+    """A file name for a page type's screenshot (the path and the start of its query)."""
+    return re.sub(r"[^A-Za-z0-9.=-]+", "-", path)[:60].strip("-") or "home"
+
+
+def test_no_page_is_wider_than_a_phone(page):
+    """At 390 px (a phone), no page type scrolls sideways; one screenshot per page type in tests/artifacts/.
+
+    ``pytest tests/test_browser.py -m slow`` refreshes the screenshots."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    wide = []
+    for path, _status in PAGE_TYPES:
+        page.goto(path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > 390:
+            wide.append(f"{path}: {width} px")
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"390-{_slug(path)}.png"))  # the first screen, as a phone shows it
+    assert not wide, f"wider than 390 px: {wide}"
+
+
+def test_every_page_type_runs_under_the_content_security_policy(page):
+    """Zero CSP violations on a page of every type (the fixture fails the test on any), and the listener works."""
+    for path, status in PAGE_TYPES:
+        response = page.goto(path)
+        assert response is not None and response.status == status, (path, response and response.status)
+        policy = response.header_value("content-security-policy") or ""
+        assert (response.header_value("content-type") or "").startswith(("text/html", "image/svg+xml")), path
+        assert "default-src 'none'" in policy and "script-src 'self'" in policy, path
+        page.wait_for_load_state("load")
+    # The recorder itself: an inline style attribute set by script is a violation it must see.
+    page.goto("/")
+    page.evaluate("document.body.setAttribute('style', 'color: red')")
+    page.wait_for_function("document.readyState === 'complete'")
+    page.wait_for_timeout(200)
+    assert [v for v in page.csp_violations if "style-src" in v], "the violation recorder saw nothing"
+    page.csp_violations.clear()
+
+
+def test_search_as_you_type_suggests_and_opens_a_page(page):
+    """The architect's journey: type a code, pick the suggestion with the keyboard, land on its page."""
+    page.goto("/")
+    page.locator("#site-search").press_sequentially("de.cm-", delay=30)
+    page.wait_for_selector(".suggestions-list li")
+    options = page.locator(".suggestions-list li").all_inner_texts()
+    assert options and options[0].startswith("DE.CM-1"), options
+    assert page.locator("#site-search").get_attribute("aria-expanded") == "true"
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/id/subcategory/DE.CM-1")
+    page.goto("/index?letter=L")
+    page.locator(".index-list a").first.click()
+    page.wait_for_url("**/id/**")
+
+
+def test_named_query_form_results_and_a_named_download(page):
+    """The tool builder's journey: the catalogue, a query's form, its results on the page, a CSV download."""
+    page.goto("/queries")
+    page.locator(".query-list a", has_text="ISO/IEC 27002:2022 controls for a function").first.click()
+    page.wait_for_url("**/queries/controls-for-function**")
+    page.select_option("#param-function", "PR")
+    page.locator(".named-query-form button.primary").click()
+    page.wait_for_url("**function=PR**")
+    assert page.locator("table.results-table tbody tr").count() > 10
+    with page.expect_download() as download:
+        page.locator("a.download", has_text="CSV").click()
+    assert download.value.suggested_filename == "controls-for-function.csv"
+    _shot(page, "named-query")
+
+
+def test_search_box_under_the_policy(page):
+    page.goto("/")
+    page.fill("#site-search", "logging")
+    page.locator(".header-search button").click()
+    page.wait_for_url("**/search?q=logging")
+    hits = page.locator("li.hit")
+    assert hits.count() >= 3
+    page.locator("li.hit a", has_text="Logging").first.click()
+    page.wait_for_url("**/id/**")

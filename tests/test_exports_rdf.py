@@ -47,7 +47,7 @@ def assert_isomorphic(got: set, want: set) -> None:
 
 def parse_back(data: bytes, fmt: str) -> set:
     """Parse an export with the syntax's reference parser: pyld (offline) for JSON-LD, pyoxigraph otherwise."""
-    if fmt == "jsonld":
+    if fmt.startswith("jsonld"):
         nquads = pyld.to_rdf(json.loads(data), jsonld.pyld_options(format="application/n-quads"))
         return set(ox.parse(nquads.encode(), format=NQUADS))
     return set(ox.parse(data, format=RDF_SYNTAXES[fmt].format))
@@ -236,6 +236,39 @@ def test_tree_reads_the_same_in_three_json_ld_processors(kg, tree):
 def test_rdflib_reads_the_json_ld_dump(kg):
     from rdflib import Dataset
 
-    data = export_rdf(kg, "jsonld", graph="iso27002-2022")
+    data = export_rdf(kg, "jsonld-dataset", graph="iso27002-2022")
     nquads = Dataset().parse(data=data, format="json-ld").serialize(format="nquads", encoding="utf-8")
     assert_isomorphic(set(ox.parse(nquads, format=NQUADS)), set(select_quads(kg, graph="iso27002-2022")))
+
+
+@pytest.fixture(scope="module")
+def jsonld_union(kg) -> bytes:
+    return export_rdf(kg, "jsonld")
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning:rdflib")
+def test_the_default_json_ld_export_parses_into_a_plain_rdflib_graph(kg, quads, jsonld_union):
+    """What a tool builder tries first, ``rdflib.Graph().parse(...)``, gets every triple of the dataset."""
+    from rdflib import Graph
+
+    graph = Graph().parse(data=jsonld_union, format="json-ld")
+    want = set(union_triples(quads))
+    assert len(graph) == len(want)
+    back = graph.serialize(format="nt", encoding="utf-8")
+    assert {q.triple for q in ox.parse(back, format=ox.RdfFormat.N_TRIPLES)} == want
+
+
+def test_the_default_json_ld_export_parses_into_pyoxigraph_and_pyld(quads, jsonld_union):
+    want = set(union_triples(quads))
+    assert {q.triple for q in ox.parse(jsonld_union, format=ox.RdfFormat.JSON_LD)} == want
+    back = parse_back(jsonld_union, "jsonld")
+    assert {q.graph_name for q in back} == {ox.DefaultGraph()}
+    assert {q.triple for q in back} == want
+
+
+def test_the_named_graph_form_has_its_own_format_name(kg, quads):
+    data = export_rdf(kg, "jsonld-dataset", graph="framework")
+    back = parse_back(data, "jsonld-dataset")
+    assert {q.graph_name for q in back} == {kg.graph_iri("framework")}
+    assert_isomorphic(back, set(select_quads(kg, graph="framework")))
+    assert RDF_SYNTAXES["jsonld-dataset"].dataset and not RDF_SYNTAXES["jsonld"].dataset

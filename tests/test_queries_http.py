@@ -170,3 +170,16 @@ def test_void_is_published_and_linked_from_the_service_description(server, kg):
 def test_if_none_match_star_does_not_hide_a_syntax_error(server):
     response = server.get({"query": "SELECT ?x WHERE { ?x ?y }"}, headers={"If-None-Match": "*"})
     assert response.status == 400
+
+
+def test_dump_json_ld_is_the_union_and_jsonld_dataset_keeps_the_graphs(server, kg):
+    from rdflib import Graph
+
+    union = server.get(path="/dump?graph=framework", headers={"Accept": "application/ld+json"})
+    assert union.status == 200 and union.header("Content-Type") == "application/ld+json"
+    assert len(Graph().parse(data=union.body, format="json-ld")) == kg.manifest.graphs["framework"]
+    named = server.get(path="/dump?graph=framework&format=jsonld-dataset")
+    assert named.status == 200 and named.header("Content-Type") == "application/ld+json"
+    quads = list(ox.parse(named.body, format=ox.RdfFormat.JSON_LD))
+    assert {q.graph_name for q in quads} == {kg.graph_iri("framework")}
+    assert len(quads) == kg.manifest.graphs["framework"]

@@ -30,7 +30,16 @@ def two_values(row: Row) -> tuple[object, object]:
         first, second = [value for value in candidates if value != row.default][:2]
         assert row.maximum is None or second <= row.maximum
         return first, second
+    if row.name in SHAPED:
+        return SHAPED[row.name]
     return (f"env-{row.name}", f"flag-{row.name}")
+
+
+#: Text settings whose value has a form of its own (a URL, host names).
+SHAPED = {
+    "public_url": ("https://env.example", "https://flag.example/prefix"),
+    "trusted_hosts": ("env.example", "flag.example,.example.net"),
+}
 
 
 def as_text(value: object) -> str:
@@ -187,3 +196,29 @@ def test_docs_show_the_table():
 def test_explain_names_every_origin():
     origins = {row.name: origin for row, _, origin in explain({"port": 9000}, {"CYBERFRAME_THREADS": "8"})}
     assert origins["port"] == "flag" and origins["threads"] == "CYBERFRAME_THREADS" and origins["host"] == "default"
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("public_url", "sparql.example.org"),
+        ("public_url", "ftp://sparql.example.org"),
+        ("public_url", "https://"),
+        ("public_url", "https://sparql.example.org/?x=1"),
+        ("public_url", "https://user:pw@sparql.example.org"),
+        ("trusted_hosts", "sparql.example.org:443"),
+        ("trusted_hosts", "a.example,,b.example"),
+        ("trusted_hosts", "https://a.example"),
+    ],
+)
+def test_public_url_and_trusted_hosts_are_checked(name: str, text: str) -> None:
+    with pytest.raises(SettingsError, match=name):
+        Settings.resolve({name: text}, {})
+    with pytest.raises(SettingsError, match=f"CYBERFRAME_{name.upper()}"):
+        Settings.resolve(None, {f"CYBERFRAME_{name.upper()}": text})
+
+
+def test_trusted_host_list() -> None:
+    settings = Settings.resolve({"trusted_hosts": " Sparql.Example.org, .example.net "}, {})
+    assert settings.trusted_host_list == ["sparql.example.org", ".example.net"]
+    assert Settings.resolve({}, {}).trusted_host_list is None

@@ -5,10 +5,8 @@ The session server runs with ``--timeout 2 --max-rows 5000`` (see sparql_support
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -16,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from rdflib import Graph
 
-from sparql_support import MAX_ROWS, TIMEOUT, Server, sparql_with
+from sparql_support import MAX_ROWS, TIMEOUT, Server, listening, sparql_with
 
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 
@@ -97,30 +95,8 @@ def test_answers_under_the_cap_are_not_flagged(server: Server) -> None:
 @pytest.fixture
 def listener() -> Iterator[tuple[int, list]]:
     """A TCP listener on 127.0.0.1 that records every connection made to it."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(16)
-    sock.settimeout(0.2)
-    seen: list = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                connection, address = sock.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            seen.append(address)
-            connection.close()
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield sock.getsockname()[1], seen
-    stop.set()
-    thread.join(2)
-    sock.close()
+    with listening() as pair:
+        yield pair
 
 
 @pytest.mark.slow

@@ -44,11 +44,6 @@ def test_shipped_graph_conforms(shipped):
     assert shipped.triples > 15000
 
 
-def test_shipped_graph_validates_within_a_second(shipped):
-    """The benchmark's target (bench/validation.py measures it properly); here a generous bound."""
-    assert shipped.seconds < 2.0, shipped.seconds
-
-
 @pytest.mark.parametrize("inference", [pytest.param("rdfs", marks=pytest.mark.slow), "owlrl"])  # rdfs: ~4 s
 def test_shipped_graph_conforms_under_every_regime(kg, inference):
     outcome = validate(inference=inference)

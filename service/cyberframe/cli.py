@@ -106,6 +106,7 @@ main.add_command(__import__("cyberframe.commands.serve", fromlist=["serve"]).ser
 main.add_command(__import__("cyberframe.commands.query", fromlist=["query"]).query)
 main.add_command(__import__("cyberframe.commands.export", fromlist=["export"]).export)
 main.add_command(__import__("cyberframe.commands.validate", fromlist=["validate"]).validate)
+main.add_command(__import__("cyberframe.commands.mcp", fromlist=["mcp"]).mcp)
 
 
 if __name__ == "__main__":

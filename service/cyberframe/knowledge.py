@@ -9,6 +9,7 @@ writes the snapshot first.
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 import warnings
 from collections.abc import Sequence
@@ -32,6 +33,7 @@ from .snapshot import (
 )
 
 INFERRED = "inferred"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -144,8 +146,11 @@ def open_knowledge_graph(
             manifest, body = read_snapshot(directory, digest)
             return KnowledgeGraph(_to_store(body), manifest)
         except SnapshotError as exc:
+            if not isinstance(exc.__cause__, FileNotFoundError):
+                log.warning("snapshot unusable, rebuilding it: %s", exc)
             progress(f"building the knowledge graph ({exc})")
         except (OSError, SyntaxError) as exc:  # pyoxigraph raises SyntaxError on bad N-Quads
+            log.warning("snapshot unreadable, rebuilding it: %s", exc)
             progress(f"rebuilding the knowledge graph (snapshot unreadable: {exc})")
     manifest, body = build(files, progress)
     store = _to_store(body)

@@ -39,6 +39,7 @@ class CF(DefinedNamespace):
     Csf20Category: URIRef
     Csf20Function: URIRef
     Csf20Subcategory: URIRef
+    DerivationRule: URIRef
     EvidenceBasis: URIRef
     Framework: URIRef
     Function: URIRef
@@ -68,6 +69,7 @@ class CF(DefinedNamespace):
     cybersecurityConcept: URIRef
     definedBy: URIRef
     derivation: URIRef
+    derivationRule: URIRef
     documentNumber: URIRef
     edition: URIRef
     hasPart: URIRef

@@ -61,9 +61,7 @@ class Settings:
     """How one cyberframe service runs. Build it with :meth:`resolve`; the instance never changes."""
 
     host: str = _row("127.0.0.1", "HOST", "Interface to listen on.", flag="--host")
-    port: int = _row(
-        8000, "PORT", "TCP port; 0 picks a free one.", flag="--port", kind=int, minimum=0, maximum=65535
-    )
+    port: int = _row(8000, "PORT", "TCP port; 0 picks a free one.", flag="--port", kind=int, minimum=0, maximum=65535)
     threads: int = _row(16, "THREADS", "HTTP server threads.", flag="--threads", kind=int, minimum=2, maximum=512)
     workers: int | None = _row(
         None,
@@ -90,6 +88,14 @@ class Settings:
         flag="--max-rows",
         kind=int,
         minimum=1,
+    )
+    max_answer_bytes: int = _row(
+        64 << 20,
+        "SPARQL_MAX_ANSWER_BYTES",
+        "Bytes per answer; the solutions or triples past it are cut and flagged (X-Cyberframe-Truncated).",
+        flag="--max-answer-bytes",
+        kind=int,
+        minimum=4096,
     )
     max_query_length: int = _row(
         100_000,
@@ -171,6 +177,35 @@ class Settings:
         "The IRI prefix that this service dereferences as local pages (/id/...).",
         flag="--public-base",
     )
+    public_url: str | None = _row(
+        None,
+        "PUBLIC_URL",
+        "The URL clients reach this service at, such as https://sparql.example.org/cf; every absolute URL it shows "
+        "is built from it, never from a request's Host header; an https address turns on Strict-Transport-Security.",
+        flag="--public-url",
+        unset="from each request's Host",
+    )
+    trusted_hosts: str | None = _row(
+        None,
+        "TRUSTED_HOSTS",
+        "Comma-separated host names this service answers for (.example.org: and its subdomains); "
+        "a request with another Host header gets 400.",
+        flag="--trusted-hosts",
+        unset="any",
+    )
+    frame_ancestors: str = _row(
+        "'none'",
+        "FRAME_ANCESTORS",
+        "Who may show the pages in a frame (CSP frame-ancestors): 'none', 'self' or origins, space-separated.",
+        flag="--frame-ancestors",
+    )
+    connect_sources: str | None = _row(
+        None,
+        "CONNECT_SOURCES",
+        "Further origins the pages' scripts may query (CSP connect-src, besides the site), space-separated.",
+        flag="--connect-sources",
+        unset="none",
+    )
     access_log: bool = _row(
         True,
         "ACCESS_LOG",
@@ -190,6 +225,13 @@ class Settings:
     def waiting_limit(self) -> int:
         """Requests that may wait for a worker: the setting, or all threads but four (kept for /health)."""
         return self.max_waiting if self.max_waiting is not None else max(self.threads - 4, 1)
+
+    @property
+    def trusted_host_list(self) -> list[str] | None:
+        """:attr:`trusted_hosts` as a list, None when unset (any host)."""
+        if self.trusted_hosts is None:
+            return None
+        return [name.strip().lower() for name in self.trusted_hosts.split(",") if name.strip()]
 
     @property
     def base(self) -> str:
@@ -272,9 +314,36 @@ RENAMED = {
 _KNOWN_VARIABLES = frozenset({row.env for row in _ROWS.values()} | {CACHE_DIR_ENV})
 
 
+def _check_public_url(value: str) -> str | None:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "expected an http or https URL with a host, such as https://sparql.example.org"
+    if parts.query or parts.fragment or parts.username or parts.password:
+        return "the URL may have a path prefix but no query, fragment or user"
+    return None
+
+
+def _check_hosts(value: str) -> str | None:
+    names = [name.strip() for name in value.split(",")]
+    if not all(names) or any(":" in name or "/" in name or " " in name for name in names):
+        return "expected host names separated by commas, without ports, such as sparql.example.org,.example.net"
+    return None
+
+
+#: Settings whose text has a form to check beyond its type.
+_FORMS = {"public_url": _check_public_url, "trusted_hosts": _check_hosts}
+
+
 def _check(row: Row, value: Any, origin: str) -> None:
     if value is None and row.default is None:
         return
+    form = _FORMS.get(row.name)
+    if form is not None and isinstance(value, str):
+        problem = form(value)
+        if problem:
+            raise SettingsError(f"{row.name} from {origin}: {value!r}: {problem}")
     numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
     fits = isinstance(value, row.kind) and (row.kind is bool or not isinstance(value, bool))
     if not fits and not (row.kind is float and isinstance(value, int) and numeric):
@@ -327,4 +396,3 @@ def markdown_table() -> str:
         flag = f"`{row.flag}`" if row.flag else "–"
         lines.append(f"| `{row.name}` | {row.default_text} | `{row.env}` | {flag} | {row.meaning} |")
     return "\n".join(lines) + "\n"
-

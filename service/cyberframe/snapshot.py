@@ -50,10 +50,42 @@ class Manifest:
 
     @classmethod
     def from_json(cls, text: str) -> Manifest:
+        """The manifest in *text*; raises :class:`SnapshotError` unless it is an object with every field typed right."""
         data = json.loads(text)
+        if not isinstance(data, dict):
+            raise SnapshotError(f"snapshot manifest is a JSON {type(data).__name__}, not an object")
         if data.get("format_version") != FORMAT_VERSION:
             raise SnapshotError("snapshot format is outdated")
+        for name, expected in _FIELD_TYPES.items():
+            value = data.get(name)
+            if not isinstance(value, expected) or isinstance(value, bool):
+                raise SnapshotError(f"snapshot manifest field {name!r} is {value!r}, not {_describe(expected)}")
+        graphs = data["graphs"]
+        if not all(isinstance(k, str) and type(v) is int and v >= 0 for k, v in graphs.items()):
+            raise SnapshotError("snapshot manifest field 'graphs' must map graph names to triple counts")
+        unknown = sorted(set(data) - set(_FIELD_TYPES))
+        if unknown:
+            raise SnapshotError(f"snapshot manifest has unknown fields {', '.join(unknown)}")
         return cls(**data)
+
+
+#: The JSON type of every manifest field (a hand-edited or damaged manifest is refused, never trusted).
+_FIELD_TYPES: dict[str, type | tuple[type, ...]] = {
+    "build_hash": str,
+    "version": str,
+    "ontology_version": str,
+    "built_at": str,
+    "build_seconds": (int, float),
+    "sha256": str,
+    "graphs": dict,
+    "format_version": int,
+}
+
+
+def _describe(expected: type | tuple[type, ...]) -> str:
+    names = {str: "a string", int: "an integer", float: "a number", dict: "an object"}
+    kinds = expected if isinstance(expected, tuple) else (expected,)
+    return " or ".join(names[kind] for kind in kinds)
 
 
 def build_hash(files: Iterable[Source]) -> str:

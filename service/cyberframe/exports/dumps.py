@@ -4,8 +4,10 @@ pyoxigraph serialises every syntax except JSON-LD, which goes through
 :mod:`cyberframe.exports.jsonld` so that it is compacted with the published
 context. Dataset syntaxes (N-Quads, TriG, JSON-LD; RDF 1.1 Datasets) keep the
 named graphs; graph syntaxes (Turtle, N-Triples, RDF/XML) hold the union of the
-chosen graphs, each triple once. Output is sorted, so the same snapshot
-always gives the same bytes.
+chosen graphs, each triple once. JSON-LD comes in both forms: ``jsonld`` is
+the union in the default graph (what ``rdflib.Graph().parse`` reads in full),
+``jsonld-dataset`` keeps the named graphs as graph objects (JSON-LD 1.1 §4.9).
+Output is sorted, so the same snapshot always gives the same bytes.
 """
 
 from __future__ import annotations
@@ -47,7 +49,20 @@ RDF_SYNTAXES: dict[str, RdfSyntax] = {
         RdfSyntax("nq", "N-Quads (RDF 1.1), one named graph per source", "application/n-quads", ".nq", True, "N_QUADS"),
         RdfSyntax("trig", "TriG (RDF 1.1), one named graph per source", "application/trig", ".trig", True, "TRIG"),
         RdfSyntax(
-            "jsonld", "JSON-LD 1.1 compacted with the cyberframe context", "application/ld+json", ".jsonld", True, None
+            "jsonld",
+            "JSON-LD 1.1 compacted with the cyberframe context, the union of the graphs",
+            "application/ld+json",
+            ".jsonld",
+            False,
+            None,
+        ),
+        RdfSyntax(
+            "jsonld-dataset",
+            "JSON-LD 1.1 compacted with the cyberframe context, one named graph per source",
+            "application/ld+json",
+            ".dataset.jsonld",
+            True,
+            None,
         ),
         RdfSyntax("rdfxml", "RDF/XML, the union of the graphs", "application/rdf+xml", ".rdf", False, "RDF_XML"),
     )
@@ -108,7 +123,7 @@ def export_rdf(
     if syntax.format is None:
         from .jsonld import serialize
 
-        return serialize(quads, progress=progress)
+        return serialize(quads if syntax.dataset else union_triples(quads), progress=progress)
     prefixes = PREFIXES if syntax.name in ("ttl", "trig", "rdfxml") else None
     return written(
         ox.serialize(quads if syntax.dataset else union_triples(quads), format=syntax.format, prefixes=prefixes)

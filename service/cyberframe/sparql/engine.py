@@ -23,6 +23,7 @@ from .cache import Answer, AnswerCache, FlightsFull
 from .dataset import ServedDataset
 from .executor import ExecutorBusy, QueryExecutor, QueryTimeout, WorkerLost
 from .formats import BY_KEY, KINDS, NotAcceptable
+from .serialization import DEFAULT_MAX_BYTES
 from .worker import Job, Outcome
 
 GZIP_MIN_BYTES = 1024
@@ -39,6 +40,7 @@ class Limits:
     timeout: float
     max_rows: int
     max_query_length: int
+    max_answer_bytes: int = DEFAULT_MAX_BYTES
 
 
 class SparqlEngine:

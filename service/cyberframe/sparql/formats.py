@@ -28,6 +28,8 @@ class Format:
     """Other media types a client may ask for to get this format."""
     keywords: tuple[str, ...] = ()
     """Other values of ``format=`` that select it."""
+    extension: str = ""
+    """The file name extension of a download in this format, without the dot (``ttl``, ``csv``)."""
 
     @property
     def content_type(self) -> str:
@@ -35,20 +37,28 @@ class Format:
 
 
 # SPARQL 1.1 Query Results JSON / XML / CSV and TSV formats.
-JSON = Format("json", "application/sparql-results+json", aliases=("application/json",))
-XML = Format("xml", "application/sparql-results+xml", aliases=("application/xml", "text/xml"))
-CSV = Format("csv", "text/csv", charset=True)
-TSV = Format("tsv", "text/tab-separated-values", charset=True)
+JSON = Format("json", "application/sparql-results+json", aliases=("application/json",), extension="json")
+XML = Format("xml", "application/sparql-results+xml", aliases=("application/xml", "text/xml"), extension="xml")
+CSV = Format("csv", "text/csv", charset=True, extension="csv")
+TSV = Format("tsv", "text/tab-separated-values", charset=True, extension="tsv")
 # RDF 1.1 graph serialisations.
-TURTLE = Format("turtle", "text/turtle", charset=True, aliases=("application/x-turtle",), keywords=("ttl",))
-JSONLD = Format("jsonld", "application/ld+json", aliases=("application/json",), keywords=("json-ld", "json"))
-NTRIPLES = Format("ntriples", "application/n-triples", keywords=("nt", "n-triples"))
-RDFXML = Format(
-    "rdfxml", "application/rdf+xml", aliases=("application/xml", "text/xml"), keywords=("rdf", "rdf+xml", "xml")
+TURTLE = Format(
+    "turtle", "text/turtle", charset=True, aliases=("application/x-turtle",), keywords=("ttl",), extension="ttl"
 )
-HTML = Format("html", "text/html", charset=True, aliases=("application/xhtml+xml",))
+JSONLD = Format(
+    "jsonld", "application/ld+json", aliases=("application/json",), keywords=("json-ld", "json"), extension="jsonld"
+)
+NTRIPLES = Format("ntriples", "application/n-triples", keywords=("nt", "n-triples"), extension="nt")
+RDFXML = Format(
+    "rdfxml",
+    "application/rdf+xml",
+    aliases=("application/xml", "text/xml"),
+    keywords=("rdf", "rdf+xml", "xml"),
+    extension="rdf",
+)
+HTML = Format("html", "text/html", charset=True, aliases=("application/xhtml+xml",), extension="html")
 #: A plain JSON document (catalogues, reports, status), not SPARQL results.
-JSON_DOCUMENT = Format("json", "application/json")
+JSON_DOCUMENT = Format("json", "application/json", extension="json")
 
 #: Formats for SELECT solutions, ASK booleans and CONSTRUCT/DESCRIBE graphs (Protocol §2.1.6).
 SOLUTIONS: tuple[Format, ...] = (JSON, XML, CSV, TSV)
@@ -59,6 +69,10 @@ GRAPH: tuple[Format, ...] = (TURTLE, JSONLD, NTRIPLES, RDFXML)
 KINDS: dict[str, tuple[Format, ...]] = {"solutions": SOLUTIONS, "boolean": BOOLEAN, "graph": GRAPH}
 #: Which kind of result each query form (as admission reports it) gives.
 KIND_OF_FORM = {"SELECT": "solutions", "ASK": "boolean", "CONSTRUCT": "graph", "DESCRIBE": "graph"}
+#: Every format by media type (what a download's Content-Type says; the first format of a type wins).
+BY_MEDIA_TYPE: dict[str, Format] = {}
+for _fmt in (*SOLUTIONS, *GRAPH, HTML, JSON_DOCUMENT):
+    BY_MEDIA_TYPE.setdefault(_fmt.media_type, _fmt)
 BY_KEY: dict[str, Format] = {f.key: f for f in (*SOLUTIONS, *GRAPH, HTML)}
 
 

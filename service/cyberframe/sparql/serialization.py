@@ -7,12 +7,19 @@ buffer that stops the store as soon as one line more than the cap has
 arrived (pyoxigraph evaluates lazily, so a capped query also *runs* no
 further). The capped lines are then parsed back and written in the format the
 client asked for. Truncation is reported to the caller, never hidden.
+
+Answers are capped in bytes as well (setting ``max_answer_bytes``): the buffer
+also stops once it holds more than the byte cap, and keeps the complete lines
+within it; if the format the client asked for takes more bytes than TSV or
+N-Triples (JSON, XML, JSON-LD), lines are dropped from the end until the
+written answer fits. So no answer is ever larger than the cap, however long
+the strings a query makes (``CONCAT`` doubling a string per row).
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -36,16 +43,23 @@ GRAPH_FORMATS: dict[str, ox.RdfFormat] = {
 DOCUMENT_PREFIXES = {prefix: iri for prefix, iri in sorted(PREFIXES.items()) if prefix != "cfid"}
 
 
+#: The byte cap when the caller gives none (the default of the ``max_answer_bytes`` setting).
+DEFAULT_MAX_BYTES = 64 << 20
+#: Rounds of dropping lines to fit a written answer under the cap (each keeps a proportional share).
+_FIT_ROUNDS = 8
+
+
 class _Full(Exception):
     """Raised inside pyoxigraph's write loop to stop it at the cap."""
 
 
 class _LineCappedBuffer(io.RawIOBase):
-    """A write-only buffer that accepts up to *limit* complete lines."""
+    """A write-only buffer that accepts up to *limit* complete lines and about *max_bytes* bytes."""
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
         self.data = bytearray()
         self.limit = limit
+        self.max_bytes = max_bytes
         self.lines = 0
 
     def writable(self) -> bool:
@@ -54,17 +68,19 @@ class _LineCappedBuffer(io.RawIOBase):
     def write(self, chunk: bytes) -> int:  # type: ignore[override]
         self.data += chunk
         self.lines += chunk.count(b"\n")
-        if self.lines > self.limit:
+        if self.lines > self.limit or len(self.data) > self.max_bytes:
             raise _Full
         return len(chunk)
 
     def first_lines(self) -> bytes:
-        """The first *limit* complete lines."""
+        """The first *limit* complete lines, as many of them as fit in *max_bytes*."""
+        within = min(len(self.data), self.max_bytes)
         end = -1
         for _ in range(self.limit):
-            end = self.data.find(b"\n", end + 1)
-            if end < 0:
-                return bytes(self.data)
+            found = self.data.find(b"\n", end + 1, within)
+            if found < 0:
+                break
+            end = found
         return bytes(self.data[: end + 1])
 
 
@@ -78,9 +94,12 @@ class Serialized:
 
 
 def _capped(
-    result: ox.QuerySolutions | ox.QueryTriples, fmt: ox.QueryResultsFormat | ox.RdfFormat, limit: int
+    result: ox.QuerySolutions | ox.QueryTriples,
+    fmt: ox.QueryResultsFormat | ox.RdfFormat,
+    limit: int,
+    max_bytes: int,
 ) -> tuple[bytes, bool]:
-    buffer = _LineCappedBuffer(limit)
+    buffer = _LineCappedBuffer(limit, max_bytes)
     try:
         result.serialize(buffer, format=fmt)  # type: ignore[arg-type]  # pyoxigraph writes to any raw binary IO
     except _Full:
@@ -88,15 +107,42 @@ def _capped(
     return bytes(buffer.data), False
 
 
-def write_solutions(solutions: ox.QuerySolutions, key: str, max_rows: int) -> Serialized:
-    """SELECT results (SPARQL 1.1 Query Results JSON/XML/CSV/TSV), at most *max_rows* solutions."""
-    tsv, truncated = _capped(solutions, ox.QueryResultsFormat.TSV, max_rows + 1)  # + the header line
-    count = max(tsv.count(b"\n") - 1, 0)
-    if key == "tsv":
-        return Serialized(tsv, count, truncated)
-    reparsed = ox.parse_query_results(tsv, ox.QueryResultsFormat.TSV)
-    assert isinstance(reparsed, ox.QuerySolutions)
-    return Serialized(written(reparsed.serialize(format=RESULT_FORMATS[key])), count, truncated)
+def _fit(head: bytes, lines: bytes, render: Callable[[bytes], bytes], max_bytes: int) -> tuple[bytes, int, bool]:
+    """*render* of *head* + *lines*, dropping lines from the end until it takes at most *max_bytes*.
+
+    Returns the written answer, how many lines it holds and whether any were dropped.
+    """
+    parts = lines.split(b"\n")  # one solution or triple per line: line breaks in terms are escaped
+    tail = parts.pop()
+    rows = [part + b"\n" for part in parts] + ([tail] if tail else [])
+    kept = len(rows)
+    body = render(head + lines)
+    rounds = 0
+    while len(body) > max_bytes and kept > 0:
+        rounds += 1
+        share = max_bytes / len(body) * 0.9
+        kept = 0 if rounds >= _FIT_ROUNDS else min(kept - 1, int(kept * share))
+        body = render(head + b"".join(rows[:kept]))
+    return body, kept, kept < len(rows)
+
+
+def write_solutions(
+    solutions: ox.QuerySolutions, key: str, max_rows: int, max_bytes: int = DEFAULT_MAX_BYTES
+) -> Serialized:
+    """SELECT results (SPARQL 1.1 Query Results JSON/XML/CSV/TSV), at most *max_rows* solutions and *max_bytes*."""
+    tsv, truncated = _capped(solutions, ox.QueryResultsFormat.TSV, max_rows + 1, max_bytes)  # + the header line
+    head, _, lines = tsv.partition(b"\n")
+    head += b"\n"
+
+    def render(text: bytes) -> bytes:
+        if key == "tsv":
+            return text
+        reparsed = ox.parse_query_results(text, ox.QueryResultsFormat.TSV)
+        assert isinstance(reparsed, ox.QuerySolutions)
+        return written(reparsed.serialize(format=RESULT_FORMATS[key]))
+
+    body, count, cut = _fit(head, lines, render, max_bytes)
+    return Serialized(body, count, truncated or cut)
 
 
 def write_boolean(answer: ox.QueryBoolean, key: str) -> Serialized:
@@ -104,19 +150,21 @@ def write_boolean(answer: ox.QueryBoolean, key: str) -> Serialized:
     return Serialized(written(answer.serialize(format=RESULT_FORMATS[key])), 1, False)
 
 
-def write_triples(triples: ox.QueryTriples | Iterable[ox.Triple], key: str, max_triples: int) -> Serialized:
-    """CONSTRUCT/DESCRIBE results in Turtle, JSON-LD, N-Triples or RDF/XML, at most *max_triples*."""
+def write_triples(
+    triples: ox.QueryTriples | Iterable[ox.Triple], key: str, max_triples: int, max_bytes: int = DEFAULT_MAX_BYTES
+) -> Serialized:
+    """CONSTRUCT/DESCRIBE results in Turtle, JSON-LD, N-Triples or RDF/XML, at most *max_triples* and *max_bytes*."""
     if isinstance(triples, ox.QueryTriples):
-        ntriples, truncated = _capped(triples, ox.RdfFormat.N_TRIPLES, max_triples)
+        ntriples, truncated = _capped(triples, ox.RdfFormat.N_TRIPLES, max_triples, max_bytes)
     else:
-        buffer = _LineCappedBuffer(max_triples)
+        buffer = _LineCappedBuffer(max_triples, max_bytes)
         try:
             ox.serialize(triples, buffer, ox.RdfFormat.N_TRIPLES)  # type: ignore[arg-type]  # any raw binary IO
             ntriples, truncated = bytes(buffer.data), False
         except _Full:
             ntriples, truncated = buffer.first_lines(), True
-    count = ntriples.count(b"\n")
-    return Serialized(graph_bytes(ntriples, key), count, truncated)
+    body, count, cut = _fit(b"", ntriples, lambda text: graph_bytes(text, key), max_bytes)
+    return Serialized(body, count, truncated or cut)
 
 
 def graph_bytes(ntriples: bytes, key: str) -> bytes:

@@ -33,7 +33,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from .serialization import Serialized, write_boolean, write_solutions, write_triples
+from .serialization import DEFAULT_MAX_BYTES, Serialized, write_boolean, write_solutions, write_triples
 
 _CLONE_NEWUSER = 0x10000000
 _CLONE_NEWNET = 0x40000000
@@ -59,6 +59,8 @@ class Job:
     named_graphs: tuple[str, ...] | None = None
     substitutions: tuple[tuple[str, str, str], ...] = ()
     """Prepared-query bindings (SEP-0007) as ``(variable, "iri" | "literal", value)``: named queries."""
+    max_bytes: int = DEFAULT_MAX_BYTES
+    """Bytes of the serialised answer at most; rows past it are cut and flagged (setting ``max_answer_bytes``)."""
 
     @classmethod
     def prepared(
@@ -68,13 +70,21 @@ class Job:
         *,
         formats: dict[str, str | None],
         max_rows: int,
+        max_bytes: int = DEFAULT_MAX_BYTES,
     ) -> Job:
         """A named query with its parameters bound as prepared-query substitutions (SEP-0007)."""
         substitutions = tuple(
             (var.value, "iri" if isinstance(term, ox.NamedNode) else "literal", term.value)
             for var, term in sorted(bindings.items(), key=lambda item: item[0].value)
         )
-        return cls(query=query, base_iri=None, formats=formats, max_rows=max_rows, substitutions=substitutions)
+        return cls(
+            query=query,
+            base_iri=None,
+            formats=formats,
+            max_rows=max_rows,
+            substitutions=substitutions,
+            max_bytes=max_bytes,
+        )
 
     def key(self) -> tuple[object, ...]:
         """Everything that determines the answer, for the result cache and the ETag."""
@@ -87,6 +97,7 @@ class Job:
             self.default_graphs,
             self.named_graphs,
             self.substitutions,
+            self.max_bytes,
         )
 
 
@@ -215,9 +226,9 @@ def execute(store: ox.Store, job: Job) -> Outcome:
         if isinstance(result, ox.QueryBoolean):
             written = write_boolean(result, key)
         elif isinstance(result, ox.QuerySolutions):
-            written = write_solutions(result, key, job.max_rows)
+            written = write_solutions(result, key, job.max_rows, job.max_bytes)
         else:
-            written = write_triples(result, key, job.max_rows)
+            written = write_triples(result, key, job.max_rows, job.max_bytes)
     except (ValueError, TypeError, SyntaxError, RuntimeError) as exc:
         return Outcome("error", kind=kind, message=f"query evaluation failed: {exc}", extra={"client": True})
     except OSError as exc:

@@ -30,6 +30,7 @@ from ..sparql.dataset import serve_dataset
 from ..sparql.engine import ROW_LIMIT_HEADER, ROWS_HEADER, TRUNCATED_HEADER, Limits, SparqlEngine
 from ..sparql.executor import QueryExecutor
 from ..sparql.worker import WorkerSettings
+from . import security
 from .accesslog import AccessLog
 from .responses import register_error_handlers
 from .state import EXTENSION, AppState
@@ -54,7 +55,7 @@ def build_engine(
         ),
     )
     cache = AnswerCache(settings.cache_mb * MIB, settings.cache_entry_mb * MIB, max_waiters=settings.waiting_limit)
-    limits = Limits(settings.timeout, settings.max_rows, settings.max_query_length)
+    limits = Limits(settings.timeout, settings.max_rows, settings.max_query_length, settings.max_answer_bytes)
     return SparqlEngine(dataset, executor, cache, limits)
 
 
@@ -77,6 +78,7 @@ def create_app(
         settings = Settings.resolve(settings)
     app = Flask(__name__, static_folder=None)  # the site serves /static
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    security.install(app, settings)  # first: a malformed source list stops the app before the graph loads
     if knowledge_graph is None:
         from ..knowledge import open_knowledge_graph
 
@@ -87,9 +89,10 @@ def create_app(
     if settings.start_workers:
         engine.executor.start()
 
-    from . import api, site
+    from . import api, guard, site
 
     register_error_handlers(app)
+    guard.install(app, settings)
     api.register(app)
     site.register(app)
     # A read-only, credential-free service: any origin may read it (Fetch standard, CORS protocol).

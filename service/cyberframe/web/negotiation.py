@@ -73,3 +73,19 @@ def negotiate_kinds(accept: MIMEAccept, format_param: Sequence[str], form: str |
         except NotAcceptable:
             chosen[kind] = None
     return chosen
+
+
+def prefers_html() -> bool:
+    """True if the current request is a browser's: ``format=html``, or no ``format=`` and an ``Accept``
+    that values HTML above plain text and JSON (so ``*/*`` alone, as curl sends it, is not a browser).
+
+    The one rule of the web face: a request whose best match is HTML gets a page, on every route.
+    """
+    formats = [value.strip().lower() for value in request.args.getlist("format")]
+    if formats:
+        return formats[0] in ("html", "text/html")
+    accept = request.accept_mimetypes
+    return (
+        accept.best_match(["text/plain", "application/json", "text/html"]) == "text/html"
+        and accept["text/html"] > accept["text/plain"]
+    )

@@ -3,22 +3,27 @@
 Every representation of the frozen dataset gets a weak ETag derived from the
 dataset version and from everything that selects the representation (path,
 query, format), and ``Last-Modified`` from the build time. Both are known
-before any work is done, so :func:`respond` answers a revalidation
-(``If-None-Match``, ``If-Modified-Since``) with 304 without running a query or
-rendering a page. Bodies of 1 KiB and more are sent gzip-compressed to clients
+before any work is done, so :func:`respond` answers a matching
+``If-None-Match`` with 304 without running a query or rendering a page (only a
+200 ever carried that ETag). ``If-Modified-Since`` proves nothing about the
+request, so it is honoured only once the answer is known to be a 200 (from the
+cache or made): an invalid or runaway query keeps its 400 or 503, whatever date
+a client sends. Bodies of 1 KiB and more are sent gzip-compressed to clients
 that accept it; the compressed bytes are kept with the cached answer.
 
 Errors: every refusal raises :class:`~cyberframe.errors.ProtocolError`; the
 handlers that :func:`register_error_handlers` installs render those,
 werkzeug's own HTTP errors (404, 405, 413 ...) and anything unexpected (500,
-logged with its traceback on the server side only) the same way: one short
-line of text, or JSON for clients that prefer it, never a traceback.
+logged with its traceback on the server side only) the same way: a page for
+a browser, one short line of text, or JSON for clients that prefer it, never
+a traceback.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from http import HTTPStatus
@@ -30,6 +35,8 @@ from werkzeug.exceptions import HTTPException
 from ..errors import ProtocolError
 from ..sparql.cache import Answer, FlightsFull
 from ..sparql.engine import GZIP_MIN_BYTES, RETRY
+from ..sparql.formats import BY_MEDIA_TYPE
+from .negotiation import prefers_html
 from .state import state
 
 log = logging.getLogger("cyberframe.web")
@@ -49,13 +56,19 @@ def _etag_matches(header: str, etag: str) -> bool:
     return any(candidate.strip().removeprefix("W/") == opaque for candidate in header.split(","))
 
 
-def is_fresh(req: Request, etag: str, last_modified: datetime) -> bool:
-    """True if a GET/HEAD *req* already holds this representation (RFC 9110 §13.2.2)."""
-    if req.method not in ("GET", "HEAD"):
-        return False
+def holds_etag(req: Request, etag: str) -> bool:
+    """True if a GET/HEAD *req* names *etag* in ``If-None-Match`` (RFC 9110 §13.1.2)."""
     if_none_match = req.headers.get("If-None-Match")
-    if if_none_match is not None:
-        return _etag_matches(if_none_match, etag)
+    return req.method in ("GET", "HEAD") and if_none_match is not None and _etag_matches(if_none_match, etag)
+
+
+def unmodified_since(req: Request, last_modified: datetime) -> bool:
+    """True if a GET/HEAD *req* without ``If-None-Match`` has a copy from *last_modified* or later (§13.1.3).
+
+    Only for an answer known to be 200: the date is the client's, and says nothing about the query.
+    """
+    if req.method not in ("GET", "HEAD") or "If-None-Match" in req.headers:
+        return False
     since = req.if_modified_since
     return since is not None and last_modified <= since
 
@@ -81,10 +94,8 @@ def respond(
     engine = state().engine
     etag = engine.etag(*parts) if etag is None else etag
     last_modified = engine.dataset.last_modified
-    if is_fresh(request, etag, last_modified):
-        response = Response(status=304)
-        _validators(response, etag, last_modified)
-        return response
+    if holds_etag(request, etag):
+        return _not_modified(etag, last_modified)
     if keep:
         size = sum(len(part) for part in parts if isinstance(part, (str, bytes)))
         try:
@@ -95,7 +106,15 @@ def respond(
         answer = make()
     if answer.status != 200:
         return send(answer)
+    if unmodified_since(request, last_modified):
+        return _not_modified(etag, last_modified)
     return send(answer, etag, last_modified)
+
+
+def _not_modified(etag: str, last_modified: datetime) -> Response:
+    response = Response(status=304)
+    _validators(response, etag, last_modified)
+    return response
 
 
 def _validators(response: Response, etag: str | None, last_modified: datetime | None) -> None:
@@ -123,6 +142,24 @@ def send(answer: Answer, etag: str | None = None, last_modified: datetime | None
     return response
 
 
+def name_download(response: Response, stem: str, *, attachment: bool) -> Response:
+    """Give a 200 answer in a data format a file name: *stem* with the format's extension (RFC 6266).
+
+    ``attachment`` for an explicit download (a ``format=`` link), ``inline`` otherwise; HTML and
+    unknown types are left alone.
+    """
+    fmt = BY_MEDIA_TYPE.get(response.mimetype or "")
+    if response.status_code != 200 or fmt is None or fmt.key == "html":
+        return response
+    safe = _UNSAFE_NAME.sub("-", stem).strip("-.") or "download"
+    kind = "attachment" if attachment else "inline"
+    response.headers["Content-Disposition"] = f'{kind}; filename="{safe}.{fmt.extension}"'
+    return response
+
+
+_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
 def uncacheable(response: Response) -> Response:
     """Mark *response* as not to be stored (answers to uploads, error pages)."""
     response.headers["Cache-Control"] = "no-store"
@@ -133,11 +170,24 @@ def uncacheable(response: Response) -> Response:
 
 
 def error_response(status: int, message: str, headers: dict[str, str] | None = None, **details: Any) -> Response:
-    """A short error body in JSON if the client prefers it, else plain text.
+    """A page for a browser (when the site is installed), else a short body in JSON if the client prefers
+    it, else plain text.
 
     See docs/http.md, "Errors and status codes".
     """
     phrase = HTTPStatus(status).phrase
+    page = state().page("error") if prefers_html() else None
+    if page is not None:
+        try:
+            answer = page(status, message, details)
+        except Exception:  # the page must never hide the error: fall back to text
+            log.exception("rendering the error page for %s %s failed", request.method, request.path)
+        else:
+            response = Response(answer.body, status=status, content_type=answer.content_type)
+            for name, value in (headers or {}).items():
+                response.headers[name] = value
+            response.headers["Vary"] = VARY
+            return uncacheable(response)
     wants_json = request.accept_mimetypes.best_match(["text/plain", "application/json"]) == "application/json"
     if wants_json:
         payload = {"status": status, "error": phrase, "message": message}

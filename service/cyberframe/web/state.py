@@ -28,8 +28,9 @@ class AppState:
     catalogue: QueryCatalogue
     pages: dict[str, Callable[..., Answer]] = field(default_factory=dict)
     """HTML the web site renders for protocol routes when a browser asks, by name: ``editor`` (``GET /sparql``
-    without a query) and ``catalogue`` (``GET /queries``). Empty when the site is not installed: the
-    protocol routes then offer no HTML."""
+    without a query), ``results`` (``GET /sparql?query=``), ``catalogue`` (``GET /queries``), ``named_query``
+    (``GET /queries/NAME``), ``status`` (``/health``, ``/stats``) and ``error``. Empty when the site is not
+    installed: the protocol routes then offer no HTML."""
 
     def page(self, name: str) -> Callable[..., Answer] | None:
         return self.pages.get(name)

@@ -1,8 +1,8 @@
 """``/dump``: the whole dataset, by content negotiation (RDF 1.1 syntaxes).
 
-N-Quads (the default) and TriG keep one named graph per source file plus the
-inferred graph; Turtle, N-Triples, JSON-LD (compacted with the published
-context) and RDF/XML hold their union. ``graph=NAME`` picks one named graph,
+N-Quads (the default), TriG and ``format=jsonld-dataset`` keep one named
+graph per source file plus the inferred graph; Turtle, N-Triples, JSON-LD
+(compacted with the published context) and RDF/XML hold their union. ``graph=NAME`` picks one named graph,
 ``inferred=false`` leaves the entailments out. Each representation is built
 once per dataset version and then served from the answer cache.
 ``/.well-known/void`` is the dataset's VoID description (VoID §7.2), also
@@ -26,9 +26,19 @@ bp = Blueprint("dump", __name__)
 
 NQUADS = Format("nquads", "application/n-quads", keywords=("nq", "n-quads"))
 TRIG = Format("trig", "application/trig", charset=True)
+#: JSON-LD with named graphs: chosen by ``format=jsonld-dataset`` only; ``Accept: application/ld+json`` gets the union.
+JSONLD_DATASET = Format("jsonld-dataset", "application/ld+json")
 #: Offered formats, the default first, and the export syntax each one is.
-DUMP_FORMATS: tuple[Format, ...] = (NQUADS, TRIG, TURTLE, NTRIPLES, JSONLD, RDFXML)
-_SYNTAX = {"nquads": "nq", "trig": "trig", "turtle": "ttl", "ntriples": "nt", "jsonld": "jsonld", "rdfxml": "rdfxml"}
+DUMP_FORMATS: tuple[Format, ...] = (NQUADS, TRIG, TURTLE, NTRIPLES, JSONLD, JSONLD_DATASET, RDFXML)
+_SYNTAX = {
+    "nquads": "nq",
+    "trig": "trig",
+    "turtle": "ttl",
+    "ntriples": "nt",
+    "jsonld": "jsonld",
+    "jsonld-dataset": "jsonld-dataset",
+    "rdfxml": "rdfxml",
+}
 _BOOLEAN = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
 
 
@@ -61,5 +71,5 @@ def dump() -> Response:
 def void() -> Response:
     """The VoID description of the dataset, in Turtle (VoID §7.2, well-known URI)."""
     kg = state().engine.dataset.kg
-    root = request.host_url.rstrip("/")
+    root = request.root_url.rstrip("/")  # with the path prefix of a public_url
     return respond(("void", root), lambda: Answer(200, export_void(kg, root), TURTLE.content_type))

@@ -10,9 +10,7 @@ before skips the first three: its plan is remembered by its raw form.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -26,15 +24,18 @@ from ...sparql.description import describe
 from ...sparql.formats import GRAPH, HTML
 from ...sparql.serialization import graph_bytes
 from ...sparql.worker import Job
-from ..negotiation import negotiate, negotiate_kinds
-from ..responses import respond
+from ..memo import BoundedMemo
+from ..negotiation import negotiate, negotiate_kinds, prefers_html
+from ..responses import name_download, respond
 from ..state import state
 from .protocol import QueryOperation, read_operation
 
 bp = Blueprint("sparql", __name__)
 
 MEMO_MAX_KEY = 8192  # bytes of a GET's raw form; longer requests are planned afresh every time
-MEMO_SIZE = 4096  # plans kept, so the memo holds at most MEMO_SIZE x MEMO_MAX_KEY bytes of keys
+MEMO_SIZE = 4096  # plans kept at most
+MEMO_BYTES = 4 << 20  # and the bytes they may take together (keys, query texts, IRIs)
+PLAN_OVERHEAD = 512  # bytes of one plan beyond its strings (objects, tuples, the ETag)
 
 
 @dataclass(frozen=True)
@@ -45,27 +46,36 @@ class Plan:
     key: tuple[object, ...]
     etag: str
 
+    def size(self) -> int:
+        """Bytes this plan holds, roughly: its query twice (job and key), its IRIs, its tag."""
+        job = self.job
+        iris = (job.base_iri or "", *(job.default_graphs or ()), *(job.named_graphs or ()))
+        return 2 * len(job.query) + 2 * sum(len(iri) for iri in iris) + len(self.etag) + PLAN_OVERHEAD
+
 
 class PlanMemo:
-    """Plans of recent GET requests by their raw form, so a repeated GET skips parsing and negotiation."""
+    """Plans of recent GET requests by their raw form, so a repeated GET skips parsing and negotiation.
 
-    def __init__(self, size: int = MEMO_SIZE) -> None:
-        self._plans: OrderedDict[Hashable, Plan] = OrderedDict()
-        self._size = size
-        self._lock = threading.Lock()
+    Bounded in entries and in bytes (:class:`~cyberframe.web.memo.BoundedMemo`): whatever GETs clients send,
+    the memo holds at most :data:`MEMO_BYTES`.
+    """
+
+    def __init__(self, size: int = MEMO_SIZE, max_bytes: int = MEMO_BYTES) -> None:
+        self._plans: BoundedMemo[Plan] = BoundedMemo(size, max_bytes)
+
+    def __len__(self) -> int:
+        return len(self._plans)
+
+    @property
+    def bytes(self) -> int:
+        return self._plans.bytes
 
     def get(self, key: Hashable) -> Plan | None:
-        with self._lock:
-            plan = self._plans.get(key)
-            if plan is not None:
-                self._plans.move_to_end(key)
-            return plan
+        return self._plans.get(key)
 
-    def put(self, key: Hashable, plan: Plan) -> None:
-        with self._lock:
-            self._plans[key] = plan
-            if len(self._plans) > self._size:
-                self._plans.popitem(last=False)
+    def put(self, key: tuple[object, ...], plan: Plan) -> None:
+        key_size = sum(len(part) for part in key if isinstance(part, (str, bytes)))
+        self._plans.put(key, plan, key_size + plan.size())
 
 
 PLANS = "cyberframe.plans"
@@ -80,6 +90,10 @@ def _plans() -> PlanMemo:
 @bp.route("/sparql", methods=["GET", "POST"])
 def sparql() -> Response:
     """SPARQL 1.1 Protocol §2.1: query via GET, URL-encoded POST or direct POST."""
+    if request.method == "GET" and request.args.get("query") is not None and prefers_html():
+        results_page = state().page("results")
+        if results_page is not None:
+            return _results_page(results_page)
     memo_key = _memo_key() if request.method != "POST" else None
     plan = _plans().get(memo_key) if memo_key is not None else None
     if plan is None:
@@ -92,7 +106,17 @@ def sparql() -> Response:
         if memo_key is not None:
             _plans().put(memo_key, plan)
     engine = state().engine
-    return respond(plan.key, lambda: engine.answer(plan.job, plan.key), keep=False, etag=plan.etag)
+    response = respond(plan.key, lambda: engine.answer(plan.job, plan.key), keep=False, etag=plan.etag)
+    return name_download(response, "query-results", attachment=bool(request.args.getlist("format")))
+
+
+def _results_page(page: Callable[..., Answer]) -> Response:
+    """``GET /sparql?query=`` from a browser: the results page (the editor, the query, a table, downloads)."""
+    operation = read_operation(request)
+    assert operation.query is not None
+    default, named = operation.default_graphs or (), operation.named_graphs or ()
+    parts = ("results-page", request.script_root, request.query_string)
+    return respond(parts, lambda: page(operation.query, default, named))
 
 
 def _memo_key() -> tuple[object, ...] | None:
@@ -123,6 +147,7 @@ def _plan(operation: QueryOperation) -> Plan:
         base_iri=request.base_url,
         formats=formats,
         max_rows=engine.limits.max_rows,
+        max_bytes=engine.limits.max_answer_bytes,
         union_default_graph=not admitted.has_dataset,  # FROM / FROM NAMED make their own default graph
         default_graphs=operation.default_graphs,
         named_graphs=operation.named_graphs,
@@ -145,4 +170,3 @@ def _describe(format_param: tuple[str, ...]) -> Response:
         return Answer(200, graph_bytes(ntriples, fmt.key), fmt.content_type)
 
     return respond(("description", request.base_url, fmt.key), make, wait=5.0)
-

@@ -19,7 +19,7 @@ bp = Blueprint("openapi", __name__)
 def openapi() -> Response:
     """The OpenAPI 3.1 document of every route, generated from the query headers."""
     current = state()
-    server = request.host_url.rstrip("/")
+    server = request.root_url.rstrip("/")  # with the path prefix of a public_url
 
     def make() -> Answer:
         document = openapi_document(current.catalogue, server, current.engine.dataset.kg.manifest.version)
@@ -178,7 +178,8 @@ def openapi_document(catalogue: QueryCatalogue, server: str, version: str) -> di
         (
             "/dump",
             "The whole dataset",
-            "Every named graph: N-Quads, TriG, or one merged graph as Turtle, N-Triples, JSON-LD or RDF/XML",
+            "Every named graph: N-Quads, TriG, JSON-LD with format=jsonld-dataset; "
+            "or one merged graph as Turtle, N-Triples, JSON-LD or RDF/XML",
             {**dumps, **_GRAPHS},
             "linked-data",
         ),

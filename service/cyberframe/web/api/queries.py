@@ -20,8 +20,8 @@ from ...named_queries import NamedQuery, ParameterError, QueryCatalogue, Unknown
 from ...sparql.cache import Answer
 from ...sparql.formats import HTML, JSON_DOCUMENT
 from ...sparql.worker import Job
-from ..negotiation import choose, negotiate_kinds
-from ..responses import respond
+from ..negotiation import choose, negotiate_kinds, prefers_html
+from ..responses import name_download, respond
 from ..state import state
 
 bp = Blueprint("queries", __name__)
@@ -75,23 +75,38 @@ def listing() -> Response:
 
 @bp.route("/queries/<name>")
 def run(name: str) -> Response:
-    """Run the named query *name* with the request's parameters (all but ``format``)."""
+    """Run the named query *name* with the request's parameters (all but ``format``); a page for a browser."""
     current = state()
     engine, catalogue = current.engine, current.catalogue
+    page = current.page("named_query") if prefers_html() else None
+    bindings = None
+    problem: ProtocolError | None = None
     try:
         query = catalogue.get(name)
-        given = {k: v for k, v in request.args.items(multi=False) if k != "format"}
+    except UnknownQuery as exc:
+        raise ProtocolError(404, f"{exc}: {url_for('queries.listing', _external=True)}") from exc
+    given = {k: v for k, v in request.args.items(multi=False) if k != "format"}
+    try:
         repeated = [k for k in request.args if k != "format" and len(request.args.getlist(k)) > 1]
         if repeated:
             raise ParameterError(f"parameter {', '.join(repeated)} given more than once")
         bindings = catalogue.bind(query, given)
-    except UnknownQuery as exc:
-        raise ProtocolError(404, f"{exc}: {url_for('queries.listing', _external=True)}") from exc
     except UnknownEntity as exc:
-        raise ProtocolError(404, str(exc)) from exc
+        problem = ProtocolError(404, str(exc))
     except ParameterError as exc:
-        raise ProtocolError(400, str(exc)) from exc
+        problem = ProtocolError(400, str(exc))
+    if page is not None:
+        if not given and problem is not None and problem.status == 400:
+            problem = None  # a browser arriving without parameters gets the empty form, not an error
+        parts = ("named-query-page", request.script_root, name, request.query_string)
+        return respond(parts, lambda: page(query, given, bindings, problem))
+    if problem is not None or bindings is None:
+        raise problem or ProtocolError(400, "no parameters")
     formats = negotiate_kinds(request.accept_mimetypes, request.args.getlist("format"), query.form)
-    job = Job.prepared(query.sparql, bindings, formats=formats, max_rows=engine.limits.max_rows)
+    limits = engine.limits
+    job = Job.prepared(
+        query.sparql, bindings, formats=formats, max_rows=limits.max_rows, max_bytes=limits.max_answer_bytes
+    )
     key = job.key()
-    return respond(key, lambda: engine.answer(job, key), keep=False)
+    response = respond(key, lambda: engine.answer(job, key), keep=False)
+    return name_download(response, name, attachment=bool(request.args.getlist("format")))

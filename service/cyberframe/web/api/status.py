@@ -11,11 +11,12 @@ from __future__ import annotations
 import json
 import time
 
-from flask import Blueprint, Response
+from flask import Blueprint, Response, request
 
 from ... import __version__
 from ...exports.jsonld import context_bytes
 from ...sparql.cache import Answer
+from ..negotiation import prefers_html
 from ..responses import respond, uncacheable
 from ..state import state
 
@@ -46,13 +47,22 @@ def health() -> Response:
         "workers": workers,
         "cache": engine.cache.status(),
     }
-    return uncacheable(Response(_json(payload), status=200 if ready else 503, content_type="application/json"))
+    status_code = 200 if ready else 503
+    page = state().page("status") if prefers_html() else None
+    if page is not None:
+        answer = page("health", payload, status_code)
+        return uncacheable(Response(answer.body, status=status_code, content_type=answer.content_type))
+    return uncacheable(Response(_json(payload), status=status_code, content_type="application/json"))
 
 
 @bp.route("/stats", methods=["GET"])
 def stats() -> Response:
     """Triples per graph, instances per class, versions and build hash (``cyberframe stats --format json``)."""
-    engine = state().engine
+    current = state()
+    engine = current.engine
+    page = current.page("status") if prefers_html() else None
+    if page is not None:
+        return respond(("stats-page", request.script_root), lambda: page("stats", engine.stats))
     return respond(("stats",), lambda: Answer(200, _json(engine.stats), "application/json"), keep=False)
 
 

@@ -16,15 +16,23 @@ from flask import Flask
 
 def register(app: Flask) -> None:
     """Install the web site on *app*: its live objects, blueprints, template helpers and the HTML it
-    renders for protocol routes (the editor at ``GET /sparql``, the catalogue at ``GET /queries``)."""
+    renders for protocol routes when a browser asks (the editor and results at ``GET /sparql``, the
+    catalogue and each named query under ``/queries``, ``/health``, ``/stats`` and every error)."""
     from ..state import EXTENSION as STATE
-    from . import editor, heatmap, linked_data, pages, validator
+    from . import assets, browse, editor, heatmap, linked_data, pages, service_pages, validator
     from .context import EXTENSION, Site, template_globals
 
     app.extensions[EXTENSION] = Site(app)
     app.context_processor(template_globals)
-    for module in (pages, linked_data, heatmap, editor, validator):
+    app.add_template_global(assets.asset_url, "asset_url")
+    # The plain names under the endpoint templates knew before fingerprinting (url_for("pages.static", ...)).
+    app.add_url_rule("/static/<path:filename>", endpoint="pages.static", view_func=assets.static)
+    for module in (pages, assets, browse, linked_data, heatmap, editor, validator):
         app.register_blueprint(module.bp)
     pages_for_api = app.extensions[STATE].pages
     pages_for_api["editor"] = editor.editor_page
     pages_for_api["catalogue"] = pages.catalogue_page
+    pages_for_api["results"] = editor.results_page
+    pages_for_api["named_query"] = service_pages.named_query_page
+    pages_for_api["status"] = service_pages.status_page
+    pages_for_api["error"] = service_pages.error_page

@@ -31,11 +31,18 @@ from ...sparql.cache import Answer
 from ...sparql.engine import SparqlEngine
 from ...sparql.formats import HTML
 from .. import responses
+from ..memo import BoundedMemo
+from ..negotiation import prefers_html
 from ..state import EXTENSION as STATE
 from ..state import AppState
 from .graph_index import GraphIndex, Name
 
 EXTENSION = "cyberframe-pages"
+#: The memo of :meth:`Site.route_exists`: paths come from clients (``/cyberframe/<path>``), so it is bounded.
+ROUTE_MEMO_SIZE = 4096
+ROUTE_MEMO_BYTES = 1 << 20
+ROUTE_MEMO_PATH = 1024  # bytes of one entry at most; longer paths are matched afresh every time
+ROUTE_OVERHEAD = 200  # bytes of one entry beyond its path
 
 
 class Site:
@@ -45,7 +52,7 @@ class Site:
         self.app = app
         self.state: AppState = app.extensions[STATE]
         self._lock = threading.RLock()
-        self._routes: dict[str, bool] = {}
+        self._routes: BoundedMemo[bool] = BoundedMemo(ROUTE_MEMO_SIZE, ROUTE_MEMO_BYTES, ROUTE_MEMO_PATH)
         self._made: dict[str, Any] = {}  #: pictures, exports and documents made once
 
     @property
@@ -80,17 +87,19 @@ class Site:
 
     def route_exists(self, path: str) -> bool:
         """True if some route of this app answers GET *path* (so pages only link to what exists)."""
-        if path not in self._routes:
-            adapter = self.app.url_map.bind("localhost")
-            try:
-                adapter.match(path, method="GET")
-                found = True
-            except RequestRedirect:
-                found = True
-            except HTTPException:
-                found = False
-            self._routes[path] = found
-        return self._routes[path]
+        known = self._routes.get(path)
+        if known is not None:
+            return known
+        adapter = self.app.url_map.bind("localhost")
+        try:
+            adapter.match(path, method="GET")
+            found = True
+        except RequestRedirect:
+            found = True
+        except HTTPException:
+            found = False
+        self._routes.put(path, found, len(path) + ROUTE_OVERHEAD)  # a long path is not kept
+        return found
 
 
 def site() -> Site:
@@ -146,11 +155,7 @@ def display(iri: str) -> str:
 
 def wants_html() -> bool:
     """True if the client prefers HTML to plain text and JSON (a browser)."""
-    accept = request.accept_mimetypes
-    return (
-        accept.best_match(["text/plain", "application/json", "text/html"]) == "text/html"
-        and accept["text/html"] > accept["text/plain"]
-    )
+    return prefers_html()
 
 
 def html_answer(template: str, status: int = 200, **context: Any) -> Answer:
@@ -159,7 +164,8 @@ def html_answer(template: str, status: int = 200, **context: Any) -> Answer:
 
 def respond(make: Callable[[], Answer], *key: object) -> Response:
     """Send the page *make* builds for this request's path and query (*key*: what else selects it)."""
-    parts = ("page", request.script_root, request.path, request.query_string, *key)
+    # The host is part of the key: pages show absolute URLs (the endpoint), built from it unless public_url is set.
+    parts = ("page", request.root_url, request.path, request.query_string, *key)
     return responses.respond(parts, make)
 
 

@@ -14,21 +14,26 @@ line and column).
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
+from typing import Any
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, request, url_for
 
 from ...errors import ProtocolError
 from ...named_queries import load_catalogue
+from ...namespaces import PREFIXES
 from ...resources import internal_query
 from ...sparql.admission import admit
 from ...sparql.cache import Answer
 from ...sparql.engine import TRUNCATED_HEADER
-from ...sparql.formats import HTML
+from ...sparql.formats import BY_KEY, HTML
 from ...sparql.worker import Job
 from ..negotiation import choose
+from ..security import security_headers
 from .context import html_answer, respond, site
 
 bp = Blueprint("editor", __name__)
@@ -45,7 +50,7 @@ EXAMPLES = (
         "Controls that Detect's subcategories reference",
         "PREFIX cf: <https://w3id.org/cyberframe/ontology#>\nPREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n\n"
         "SELECT DISTINCT ?control ?notation WHERE {\n  ?sub a cf:Subcategory ; skos:broader/skos:broader ?function ;\n"
-        "       cf:references ?control .\n  ?function skos:notation \"DE\" .\n"
+        '       cf:references ?control .\n  ?function skos:notation "DE" .\n'
         "  ?control a cf:Control ; skos:notation ?notation .\n} ORDER BY ?notation",
     ),
     (
@@ -54,7 +59,13 @@ EXAMPLES = (
     ),
 )
 
+#: The fixed CSS that YASGUI's table column resizer inserts as <style> elements (its base rules, and the cursor
+#: while a column is dragged): the only inline code of any page, allowed by hash on the editor's pages alone.
+#: tests/test_pages_everywhere.py recomputes them from static/vendor/yasgui/yasgui.min.js.
+YASGUI_STYLE_HASHES = ("zCK2EVMoPc04mRF/g5CotUvxbJPWS+8V0b+s9ptqQIk=", "c0O6TmFAkgpNbHxKAa1BrveWHHopjEtC47i0PzMudxg=")
 PAGE_ROWS = 1000  # rows a results page shows; the downloads have them all (up to the endpoint's limit)
+#: The formats a page asks the engine for: SPARQL JSON results, N-Triples for graphs.
+PAGE_FORMATS: dict[str, str | None] = {"solutions": "json", "boolean": "json", "graph": "ntriples"}
 
 
 @dataclass
@@ -75,7 +86,19 @@ class Result:
     columns: list[str] = field(default_factory=list)
     rows: list[list[Cell]] = field(default_factory=list)
     boolean: bool | None = None
-    truncated: bool = False
+    truncated: bool = False  #: the engine cut the answer at its row limit
+    first: int = 0  #: index of the first row shown
+    shown: list[list[Cell]] = field(default_factory=list)  #: the rows of this page
+    pages: list[tuple[int, str]] = field(default_factory=list)  #: (page number, URL) of every page
+    page: int = 1
+
+    def paginate(self, page: int, url: Callable[[int], str] | None) -> None:
+        """Show page *page* (of PAGE_ROWS rows); *url* gives the address of another page (None: first page only)."""
+        count = max(1, -(-len(self.rows) // PAGE_ROWS))
+        self.page = min(max(page, 1), count) if url else 1
+        self.first = (self.page - 1) * PAGE_ROWS
+        self.shown = self.rows[self.first : self.first + PAGE_ROWS]
+        self.pages = [(n, url(n)) for n in range(1, count + 1)] if url and count > 1 else []
 
 
 @dataclass
@@ -87,6 +110,32 @@ class QueryProblem:
     line: int | None = None
     column: int | None = None
     excerpt: list[tuple[int, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Download:
+    """A download link of a results page: the same query in another format, under a file name."""
+
+    label: str
+    url: str
+    filename: str
+    media_type: str
+
+
+#: What a results page offers to download, per kind of result (key, label).
+DOWNLOAD_FORMATS = {
+    "solutions": (("csv", "CSV"), ("json", "JSON"), ("tsv", "TSV"), ("xml", "XML")),
+    "boolean": (("json", "JSON"), ("xml", "XML")),
+    "graph": (("turtle", "Turtle"), ("jsonld", "JSON-LD"), ("ntriples", "N-Triples"), ("rdfxml", "RDF/XML")),
+}
+
+
+def downloads(kind: str, stem: str, url: Callable[[str], str]) -> list[Download]:
+    """The downloads of a *kind* of result: ``url(format_key)`` under ``{stem}.{extension}``."""
+    return [
+        Download(label, url(key), f"{stem}.{BY_KEY[key].extension}", BY_KEY[key].media_type)
+        for key, label in DOWNLOAD_FORMATS[kind]
+    ]
 
 
 @dataclass(frozen=True)
@@ -129,22 +178,76 @@ def results() -> Response:
     return respond(lambda: _run(query))
 
 
-def _run(query: str) -> Answer:
+def _run(query: str, default_graphs: Sequence[str] = (), named_graphs: Sequence[str] = ()) -> Answer:
     engine = site().engine
     try:
         admitted = admit(query, max_length=engine.limits.max_query_length)
         job = Job(
             query=query,
             base_iri=url_for("sparql.sparql", _external=True),
-            formats={"solutions": "json", "boolean": "json", "graph": "ntriples"},
-            max_rows=min(PAGE_ROWS, engine.limits.max_rows),
+            formats=PAGE_FORMATS,
+            max_rows=engine.limits.max_rows,
+            max_bytes=engine.limits.max_answer_bytes,
             union_default_graph=not admitted.has_dataset,
+            default_graphs=tuple(default_graphs) or None,
+            named_graphs=tuple(named_graphs) or None,
         )
         answer = engine.answer(job)
     except ProtocolError as exc:
         line, column = exc.details.get("line"), exc.details.get("column")
-        return _page(query, None, QueryProblem(exc.status, exc.message, line, column, _excerpt(query, line)))
-    return _page(query, _read(answer), None)
+        message = readable_message(query, exc.message, line, column)
+        return _page(query, None, QueryProblem(exc.status, message, line, column, _excerpt(query, line)))
+    result = read_answer(answer)
+    _star_order(query, result)
+    page_number = request.args.get("page", "1")
+    result.paginate(
+        int(page_number) if page_number.isdigit() else 1,
+        None if default_graphs or named_graphs else lambda n: url_for("editor.results", query=query, page=n),
+    )
+    return _page(query, result, None, default_graphs, named_graphs)
+
+
+_SELECT_STAR = re.compile(r"\bSELECT\s+(?:DISTINCT\s+|REDUCED\s+)?\*", re.IGNORECASE)
+_VARIABLE = re.compile(r"[?$]([A-Za-z0-9_\u00B7-\uFFFF]+)")
+
+
+def _star_order(query: str, result: Result) -> None:
+    """``SELECT *`` columns in the order the variables first appear in the query (SPARQL 1.1 Query §18.2.1
+    leaves the order open; the engine sorts them by name)."""
+    star = _SELECT_STAR.search(query)
+    if star is None or result.kind != "solutions":
+        return
+    seen: list[str] = []
+    for match in _VARIABLE.finditer(query, star.end()):
+        if match.group(1) in result.columns and match.group(1) not in seen:
+            seen.append(match.group(1))
+    order = seen + [c for c in result.columns if c not in seen]
+    positions = [result.columns.index(c) for c in order]
+    result.columns = order
+    result.rows = [[row[i] for i in positions] for row in result.rows]
+
+
+_PREFIXED_NAME_END = re.compile(r"([A-Za-z][\w.-]*)?:[\w.%-]*$")
+
+
+def readable_message(query: str, message: str, line: int | None, column: int | None) -> str:
+    """The parser's message, or a plain one where its token list says less: an undeclared prefix
+    (SPARQL 1.1 Query §4.1.1.1: a prefixed name needs a PREFIX declaration)."""
+    if "Prefix not found" not in message or not line or not column:
+        return message
+    lines = query.splitlines()
+    if line > len(lines):
+        return message
+    found = _PREFIXED_NAME_END.search(lines[line - 1][: column - 1])
+    if found is None:
+        return message
+    prefix = (found.group(1) or "") + ":"
+    return f"undefined prefix {prefix} (line {line}); declare it first: PREFIX {prefix} <...>"
+
+
+def results_page(query: str, default_graphs: Sequence[str] = (), named_graphs: Sequence[str] = ()) -> Answer:
+    """What ``GET /sparql?query=...`` shows a browser: the editor with the query and its results."""
+    return _run(query, default_graphs, named_graphs)
 
 
 def editor_page() -> Answer:
@@ -152,7 +255,8 @@ def editor_page() -> Answer:
     return _page(starter_query(), None, None)
 
 
-def _read(answer: Answer) -> Result:
+def read_answer(answer: Answer) -> Result:
+    """A page-format answer (SPARQL JSON results or N-Triples) as rows of cells."""
     truncated = answer.headers.get(TRUNCATED_HEADER) == "true"
     if answer.content_type.startswith("application/n-triples"):
         rows = [
@@ -188,9 +292,21 @@ def _cell(term) -> Cell:
     return Cell("literal", str(term))
 
 
-def _page(query: str, result: Result | None, problem: QueryProblem | None) -> Answer:
+def _page(
+    query: str,
+    result: Result | None,
+    problem: QueryProblem | None,
+    default_graphs: Sequence[str] = (),
+    named_graphs: Sequence[str] = (),
+) -> Answer:
     engine = site().engine
-    return html_answer(
+    offered = []
+    if result is not None:
+        dataset: dict[str, Any] = {"default-graph-uri": list(default_graphs), "named-graph-uri": list(named_graphs)}
+        offered = downloads(
+            result.kind, "query-results", lambda key: url_for("sparql.sparql", query=query, format=key, **dataset)
+        )
+    answer = html_answer(
         "query.html",
         status=problem.status if problem else 200,
         endpoint=url_for("sparql.sparql", _external=True),
@@ -201,7 +317,32 @@ def _page(query: str, result: Result | None, problem: QueryProblem | None) -> An
         result=result,
         problem=problem,
         page_rows=PAGE_ROWS,
+        downloads=offered,
+        yasgui_config=yasgui_config(query),
     )
+    answer.headers["Content-Security-Policy"] = security_headers().with_style_hashes(YASGUI_STYLE_HASHES)
+    return answer
+
+
+def yasgui_config(query: str) -> dict[str, Any]:
+    """What the YASGUI editor starts from (read by static/cyberframe.js): the endpoint, the query, our prefixes
+    and the ontology's classes and properties for autocompletion."""
+    current = site()
+    return {
+        "endpoint": url_for("sparql.sparql", _external=True),
+        "query": query,
+        "prefixes": dict(PREFIXES),
+        **current.memo("editor-terms", lambda: _ontology_terms(current)),
+    }
+
+
+def _ontology_terms(current: Any) -> dict[str, list[str]]:
+    """The classes and properties of cyberframe's ontology (and the SKOS terms the data uses)."""
+    rows = current.index.kg.select(internal_query("editor-terms"))
+    terms: dict[str, list[str]] = {"classes": [], "properties": []}
+    for row in rows:
+        terms["classes" if row["kind"].value == "class" else "properties"].append(row["term"].value)
+    return {key: sorted(set(values)) for key, values in terms.items()}
 
 
 bp.add_app_template_global(starter_query, "starter_query")

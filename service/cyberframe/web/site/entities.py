@@ -130,6 +130,10 @@ class Statements:
         return self.total - len(self.values)
 
 
+#: The mapping sets through which a subcategory or a CSF 2.0 element reaches an ISO/IEC 27002:2022 control.
+ROUTES_TO_CONTROLS = frozenset({"ts27103-iso27002-2022", "ts27103-iso27002-2022-via-csf20", "csf20-iso27001-2022"})
+
+
 @dataclass
 class RecordGroup:
     """Mapping records of one mapping set, seen from one end."""
@@ -176,6 +180,16 @@ class EntityView:
     incoming: list[Statements]
     record: MappingRecord | None = None
     members: list[str] = field(default_factory=list)
+    titles: list[str] = field(default_factory=list)  #: dcterms:title (a standard's title beside its number)
+
+    @property
+    def heading(self) -> tuple[str | None, str | None]:
+        """The h1 as (notation, text): the label unless it only repeats the notation (or holds it: then the
+        label alone), else the title (a standard's), else nothing beside the notation."""
+        notation, label = self.notation, self.label
+        if label and notation and notation in label:
+            return (None, label) if label != notation else (notation, self.titles[0] if self.titles else None)
+        return notation, label
 
     @property
     def title(self) -> str:
@@ -197,6 +211,14 @@ class EntityView:
     def framework_to(self) -> list[RecordGroup]:
         """Records of the framework's own mapping sets with this entity as object (what references it)."""
         return [g for g in self.mappings_to if g.is_framework]
+
+    @property
+    def unreached(self) -> bool:
+        """An ISO/IEC 27002:2022 control that no published route reaches from the framework or NIST CSF 2.0:
+        no framework reference, no derived record through CSF 2.0, no NIST CSF 2.0 reference."""
+        if not self.iri.startswith(CONTROLS_2022):
+            return False
+        return not any(set_name(g.mapping_set or "") in ROUTES_TO_CONTROLS for g in self.mappings_to)
 
     @property
     def crosswalks(self) -> list[RecordGroup]:
@@ -234,9 +256,66 @@ def _group(
         if predicate in SHOWN:
             continue
         values.sort(key=lambda v: index.sort_key(v.iri) if v.iri else (2, (), v.text))
-        groups.append(Statements(predicate, property_label(predicate), values[:MAX_VALUES], len(values)))
+        label = property_label(predicate)
+        if incoming:
+            label = _incoming_label(index, predicate, label, property_label)
+        groups.append(Statements(predicate, label, values[:MAX_VALUES], len(values)))
+    groups = [g for g in groups if not _entailed_repeat(index, g, everything)]
     groups.sort(key=lambda g: (g.label.casefold(), g.predicate))
     return groups, everything
+
+
+#: Inverse pairs of reused vocabularies (the ontology's own pairs are read from owl:inverseOf).
+INVERSES = {str(DCTERMS.hasPart): str(DCTERMS.isPartOf), str(DCTERMS.isPartOf): str(DCTERMS.hasPart)}
+
+
+#: How an incoming statement reads where no inverse property exists (PROV-O's inverse names).
+INCOMING_LABELS = {str(PROV.wasDerivedFrom): "has derivation"}
+_PREPOSITIONS = (" of", " from", " to", " by", " in", " for", " with")
+
+
+def _inverse(index: GraphIndex, predicate: str) -> str | None:
+    """The inverse of *predicate* (owl:inverseOf either way, or a known pair of a reused vocabulary)."""
+    if predicate in INVERSES:
+        return INVERSES[predicate]
+    found = index.objects(predicate, str(OWL.inverseOf)) or index.subjects(str(OWL.inverseOf), predicate)
+    return found[0] if found else None
+
+
+def _incoming_label(index: GraphIndex, predicate: str, label: str, property_label: Callable[[str], str]) -> str:
+    """How "X *predicate* this" reads from this entity's side: the inverse property's label, else "is … of"."""
+    inverse = _inverse(index, predicate)
+    if inverse is not None:
+        return property_label(inverse)
+    if predicate in INCOMING_LABELS:
+        return INCOMING_LABELS[predicate]
+    if label.startswith("has "):
+        return f"is {label[4:]} of"
+    if label.startswith("is ") and label.endswith(" of"):
+        return f"has {label[3:-3]}"
+    if label.endswith(_PREPOSITIONS):
+        return f"{label} (reverse)"
+    return f"is {label} of"
+
+
+def _said_both_ways(index: GraphIndex, group: Statements, outgoing: dict[str, list[Value]]) -> bool:
+    """True for incoming statements the outgoing ones already say through the inverse property."""
+    inverse = _inverse(index, group.predicate)
+    if inverse is None:
+        return False
+    return {str(v.term) for v in group.values} <= {str(v.term) for v in outgoing.get(inverse, [])}
+
+
+def _entailed_repeat(index: GraphIndex, group: Statements, everything: dict[str, list[Value]]) -> bool:
+    """True for a super-property whose values are all entailed from a sub-property the page shows already
+    (``dcterms:isPartOf`` under ``cf:partOf``; RDFS entailment rule rdfs7)."""
+    if not group.values or not all(v.inferred for v in group.values):
+        return False
+    shown = {str(v.term) for v in group.values}
+    for sub in index.subjects(str(RDFS.subPropertyOf), group.predicate):
+        if sub != group.predicate and shown <= {str(v.term) for v in everything.get(sub, [])}:
+            return True
+    return False
 
 
 def describe_entity(index: GraphIndex, iri: str, property_label) -> EntityView:
@@ -274,6 +353,8 @@ def describe_entity(index: GraphIndex, iri: str, property_label) -> EntityView:
     if kind in ("standard", "scheme", "mapping-set"):
         for predicate in (str(CF.inStandard), str(SKOS.inScheme), str(CF.inMappingSet)):
             members += iris(in_all.get(predicate, []))
+        # A provision is both cf:inStandard and skos:inScheme of its standard: list it once.
+        members = sorted(set(members), key=index.sort_key)
 
     return EntityView(
         iri=iri,
@@ -293,19 +374,27 @@ def describe_entity(index: GraphIndex, iri: str, property_label) -> EntityView:
         facets=facets,
         mappings_from=_record_groups(index.records_by_subject.get(iri, []), "from"),
         mappings_to=_record_groups(index.records_by_object.get(iri, []), "to"),
-        outgoing=[g for g in outgoing if not _repeats_header(g, index.name(iri).label)],
+        outgoing=[
+            g
+            for g in outgoing
+            if not _repeats_header(g, index.name(iri).label) and g.predicate != str(SKOS.editorialNote)
+        ],
+        titles=_literal_values(store, node, str(DCTERMS.title)),
         incoming=[
-            g for g in incoming if g.predicate not in (str(CF.inStandard), str(SKOS.inScheme), str(CF.inMappingSet))
-        ]
-        if members
-        else incoming,
+            g
+            for g in incoming
+            if not _said_both_ways(index, g, out_all)
+            and not (members and g.predicate in (str(CF.inStandard), str(SKOS.inScheme), str(CF.inMappingSet)))
+        ],
         record=index.records.get(iri),
         members=members,
     )
 
 
 def _repeats_header(group: Statements, label: str | None) -> bool:
-    """True for statements the header shows already: the description, an ``rdfs:label`` equal to the label."""
+    """True for statements the header shows already: the description, an ``rdfs:label`` equal to the label.
+
+    Editorial notes (SKOS §7: for maintainers) stay in the RDF and off the page."""
     if group.predicate == str(DCTERMS.description):
         return True
     return group.predicate == str(RDFS.label) and all(v.text == label for v in group.values)

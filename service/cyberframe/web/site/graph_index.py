@@ -212,6 +212,11 @@ class GraphIndex:
         found = self.store.quads_for_pattern(ox.NamedNode(iri), ox.NamedNode(predicate), None)
         return sorted({q.object.value for q in found if isinstance(q.object, ox.NamedNode)})
 
+    def subjects(self, predicate: str, iri: str) -> list[str]:
+        """The IRIs that link to *iri* with *predicate*, in any graph, sorted."""
+        found = self.store.quads_for_pattern(None, ox.NamedNode(predicate), ox.NamedNode(iri))
+        return sorted({q.subject.value for q in found if isinstance(q.subject, ox.NamedNode)})
+
     def ordered(self, iris: Iterable[str]) -> list[str]:
         """*iris* in reading order (by notation, naturally)."""
         return sorted(iris, key=self.sort_key)

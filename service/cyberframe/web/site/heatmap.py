@@ -28,7 +28,7 @@ from ...mappings import CONTROL_REFERENCES
 from ...namespaces import CF
 from ...ordering import notation_key
 from ...sparql.cache import Answer
-from .context import respond, site
+from .context import href, respond, site
 from .graph_index import CONTROLS_2022, ID_NS, GraphIndex
 
 bp = Blueprint("heatmap", __name__)
@@ -38,7 +38,8 @@ SVG_TYPE = "image/svg+xml; charset=utf-8"
 PALETTE = ("#eef4fb", "#cfe0f3", "#a8c8e8", "#6fa3d6", "#3f7fc0", "#1f5fa3", "#0b3d7a")
 TEXT_ON = ("#1b2733", "#1b2733", "#1b2733", "#0b1620", "#ffffff", "#ffffff", "#ffffff")
 EMPTY_FILL = "#ffffff"
-CHAR_WIDTH = 6.6  # px per character of 12 px text, for laying out labels
+CHAR_WIDTH = 7.0  # px per character of 12 px text, for laying out labels
+ROW_LABEL_CHARS = 44  #: a longer row label is cut (with "…") to fit; its <title> keeps it whole
 
 
 @dataclass(frozen=True)
@@ -227,7 +228,7 @@ class Layout:
 
 def layout(matrix: Matrix) -> Layout:
     label_chars = max((len(r.label) for r in matrix.rows), default=4)
-    left = int(min(label_chars, 48) * CHAR_WIDTH) + 24
+    left = int(min(label_chars, ROW_LABEL_CHARS) * CHAR_WIDTH) + 24
     col_chars = max((len(c.label) for c in matrix.cols), default=4)
     top = int(col_chars * CHAR_WIDTH * 0.8) + 30 if matrix.rotate_columns else 44
     cell = matrix.cell
@@ -249,6 +250,25 @@ def render_svg(matrix: Matrix, *, standalone: bool) -> str:
         standalone=standalone,
         uid="hm-" + matrix.slug.replace("/", "-"),
     )
+
+
+def row_label(text: str) -> str:
+    """A row label cut to fit the layout's left margin."""
+    return text if len(text) <= ROW_LABEL_CHARS else text[: ROW_LABEL_CHARS - 1].rstrip() + "…"
+
+
+def plural(noun: str) -> str:
+    """``category`` -> ``categories``, ``theme`` -> ``themes`` (the axes' headings)."""
+    return noun[:-1] + "ies" if noun.endswith("y") and noun[-2:-1] not in "aeiou" else noun + "s"
+
+
+def cell_href(row: Axis, col: Axis) -> str | None:
+    """Where a cell leads: for a control column, the control's page at "Referenced by" (its records name the
+    subcategories); for a theme column, the row's page (its subcategories with their references)."""
+    if col.iri.startswith(CONTROLS_2022):
+        target = href(col.iri)
+        return target + "#referenced-title" if target else None
+    return href(row.iri)
 
 
 def inline_svg(slug: str) -> Markup:
@@ -278,5 +298,8 @@ def function_picture(code: str) -> Response:
 
 
 bp.add_app_template_global(inline_svg, "inline_svg")
+bp.add_app_template_global(cell_href, "cell_href")
+bp.add_app_template_filter(row_label, "row_label")
+bp.add_app_template_filter(plural, "plural")
 bp.add_app_template_global(matrices, "heatmaps")
 bp.add_app_template_global(function_slugs, "function_heatmaps")

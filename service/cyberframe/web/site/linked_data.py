@@ -19,11 +19,12 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from markupsafe import Markup
-from rdflib.namespace import RDF
+from rdflib.namespace import OWL, RDF, RDFS, SKOS
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from ...exports import jsonld
@@ -34,7 +35,7 @@ from ...resources import ontology_path, shapes_path
 from ...sparql.cache import Answer
 from ...sparql.formats import HTML, JSONLD, NTRIPLES, RDFXML, TURTLE, Format
 from ..negotiation import choose
-from ..responses import error_response, uncacheable
+from ..responses import error_response, name_download, uncacheable
 from .context import curie, href, html_answer, respond, site, wants_html
 from .entities import PROPERTY_LABELS, describe_entity, entity_triples
 from .graph_index import ID_NS, TS27103
@@ -54,6 +55,7 @@ RDF_REST = str(RDF.rest)
 _ENTITY_DIV = re.compile(r'<div class="property entity" id="([^"]*)">')
 _CODE = re.compile(r"<code>([^<]*)</code>")
 _ID = re.compile(r'\bid="([^"]*)"')
+_STYLE = re.compile(r"<style[^>]*>(.*?)</style>", re.S)
 
 
 def property_label(iri: str) -> str:
@@ -98,7 +100,8 @@ def entity(key: str) -> WerkzeugResponse:
     def make() -> Answer:
         return Answer(200, _rdf_body(entity_triples(index, iri, query), fmt), fmt.content_type)
 
-    return _with_links(respond(make, fmt.key), request.path)
+    response = name_download(respond(make, fmt.key), key.rsplit("/", 1)[-1], attachment=False)
+    return _with_links(response, request.path)
 
 
 def _entity_page(iri: str) -> Answer:
@@ -175,16 +178,78 @@ def ontology() -> Response:
     """The ontology: pyLODE's documentation for browsers (with an anchor per term), the ontology as RDF otherwise."""
     fmt = choose(ENTITY_FORMATS)
     if fmt.key == "html":
-        return respond(lambda: site().memo("ontology.html", _ontology_html), fmt.key)
+        return respond(lambda: html_answer("ontology.html", terms=site().memo("ontology-terms", _ontology_terms)))
     if fmt.key == "turtle":
-        return respond(lambda: Answer(200, ontology_path().read_bytes(), fmt.content_type), fmt.key)
+        response = respond(lambda: Answer(200, ontology_path().read_bytes(), fmt.content_type), fmt.key)
+        return name_download(response, "cyberframe-ontology", attachment=False)
 
     def make() -> Answer:
         kg = site().index.kg
         triples = [q.triple for q in kg.store.quads_for_pattern(None, None, None, kg.graph_iri("ontology"))]
         return Answer(200, _rdf_body(sorted(set(triples), key=str), fmt), fmt.content_type)
 
-    return respond(make, fmt.key)
+    return name_download(respond(make, fmt.key), "cyberframe-ontology", attachment=False)
+
+
+@bp.route("/ontology/pylode", methods=["GET"])
+def ontology_document() -> Response:
+    """pyLODE's documentation of the ontology (``cyberframe export --format docs``), as served before."""
+    choose((HTML,))
+    return respond(lambda: site().memo("ontology.html", _ontology_html))
+
+
+@dataclass
+class OntologyTerm:
+    """One class or property of the ontology as its page shows it."""
+
+    iri: str
+    local: str
+    kind: str  #: "Class", "Object property", ...
+    label: str
+    definitions: list[str]
+    facts: list[tuple[str, list[str]]]  #: (property label, IRIs or literals)
+
+
+#: The kinds of term, in the page's order, by their OWL / RDF class.
+TERM_KINDS = (
+    (str(OWL.Class), "Classes"),
+    (str(OWL.ObjectProperty), "Object properties"),
+    (str(OWL.DatatypeProperty), "Datatype properties"),
+    (str(OWL.AnnotationProperty), "Annotation properties"),
+)
+_TERM_FACTS = (
+    (str(RDFS.subClassOf), "subclass of"),
+    (str(RDFS.subPropertyOf), "subproperty of"),
+    (str(RDFS.domain), "domain"),
+    (str(RDFS.range), "range"),
+    (str(OWL.inverseOf), "inverse of"),
+    (str(OWL.equivalentClass), "equivalent class"),
+    (str(RDFS.seeAlso), "see also"),
+)
+
+
+def _ontology_terms() -> list[tuple[str, list[OntologyTerm]]]:
+    """The ontology's classes and properties, from its own named graph (OWL 2 §5), grouped by kind."""
+    kg = site().index.kg
+    graph = kg.graph_iri("ontology")
+    facts: dict[str, dict[str, list[str]]] = {}
+    for quad in kg.store.quads_for_pattern(None, None, None, graph):
+        if isinstance(quad.subject, ox.NamedNode):
+            value = quad.object.value if isinstance(quad.object, (ox.NamedNode, ox.Literal)) else ""
+            facts.setdefault(quad.subject.value, {}).setdefault(quad.predicate.value, []).append(value)
+    namespace = str(CF)
+    groups = []
+    for cls, heading in TERM_KINDS:
+        terms = []
+        for iri, about in facts.items():
+            if not iri.startswith(namespace) or cls not in about.get(str(RDF.type), []):
+                continue
+            label = (about.get(str(RDFS.label)) or [iri[len(namespace) :]])[0]
+            definitions = about.get(str(SKOS.definition), []) + about.get(str(RDFS.comment), [])
+            shown = [(name, sorted(set(about[p]))) for p, name in _TERM_FACTS if about.get(p)]
+            terms.append(OntologyTerm(iri, iri[len(namespace) :], heading, label, definitions, shown))
+        groups.append((heading, sorted(terms, key=lambda t: t.local.casefold())))
+    return [(heading, terms) for heading, terms in groups if terms]
 
 
 def _ontology_html() -> Answer:
@@ -211,9 +276,28 @@ def _ontology_html() -> Answer:
         position = match.end()
     pieces.append(html[position:])
     html = "".join(pieces)
+    html = html.replace("<head>", '<head>\n<meta name="viewport" content="width=device-width, initial-scale=1">', 1)
     banner = render_template("ontology_banner.html")
     html = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + banner, html, count=1)
+    # The Content-Security-Policy allows no inline style: pyLODE's <style> is served as /ontology.css.
+    sheet = url_for("linked_data.ontology_css")
+    html = _STYLE.sub("", html)
+    html = html.replace("</head>", Markup('<link rel="stylesheet" href="{}">\n</head>').format(sheet), 1)
     return Answer(200, html.encode("utf-8"), HTML.content_type)
+
+
+def _ontology_css() -> Answer:
+    """pyLODE's inline stylesheet, then the banner's rules (static/ontology-banner.css)."""
+    html = shipped_ontology_html().decode("utf-8")
+    css = "\n".join(m.group(1) for m in _STYLE.finditer(html))
+    banner = (Path(__file__).parent / "static" / "ontology-banner.css").read_text(encoding="utf-8")
+    return Answer(200, (css + "\n" + banner).encode("utf-8"), "text/css; charset=utf-8")
+
+
+@bp.route("/ontology.css", methods=["GET"])
+def ontology_css() -> Response:
+    """The ontology page's stylesheet (pyLODE's, moved out of the page for the Content-Security-Policy)."""
+    return respond(lambda: site().memo("ontology.css", _ontology_css))
 
 
 # --- /shapes ------------------------------------------------------------------------------------
@@ -244,13 +328,14 @@ def shapes() -> Response:
     if fmt.key == "html":
         return respond(lambda: html_answer("shapes.html", shapes=_shape_nodes()), fmt.key)
     if fmt.key == "turtle":
-        return respond(lambda: Answer(200, shapes_path().read_bytes(), fmt.content_type), fmt.key)
+        response = respond(lambda: Answer(200, shapes_path().read_bytes(), fmt.content_type), fmt.key)
+        return name_download(response, "cyberframe-shapes", attachment=False)
 
     def make() -> Answer:
         triples = [q.triple for q in ox.parse(shapes_path().read_bytes(), format=ox.RdfFormat.TURTLE)]
         return Answer(200, _rdf_body(sorted(set(triples), key=str), fmt), fmt.content_type)
 
-    return respond(make, fmt.key)
+    return name_download(respond(make, fmt.key), "cyberframe-shapes", attachment=False)
 
 
 def _shape_nodes() -> list[ShapeNode]:

@@ -14,21 +14,28 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+import pyoxigraph as ox
 from flask import Blueprint, Response, abort, redirect, request, url_for
 from markupsafe import Markup, escape
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from ...errors import ExportError
 from ...exports import FORMATS, export
+from ...mappings import set_name
 from ...named_queries import NamedQueryError, ParameterError, UnknownEntity
 from ...namespaces import CF
+from ...ordering import notation_key
 from ...sparql.cache import Answer
 from ...sparql.formats import HTML
 from ..negotiation import choose
 from .context import html_answer, respond, site
-from .graph_index import CONTROLS_2022, FACETS, TS27103
+from .entities import ROUTES_TO_CONTROLS
+from .graph_index import CONTROLS_2022, FACETS, ID_NS, TS27103
 
-bp = Blueprint("pages", __name__, static_folder="static", static_url_path="/static", template_folder="templates")
+#: The IRI prefix of the framework's subcategories.
+SUBCATEGORIES = ID_NS + "subcategory/"
+
+bp = Blueprint("pages", __name__, template_folder="templates")  # static files: .assets
 
 #: Exports offered for download at /exports/FILE (RDF dumps are /dump's).
 DOWNLOADS = ("jsonld-tree", "sssom", "strm", "oscal-catalog", "oscal-catalog-iso27002", "oscal-mapping", "void")
@@ -179,6 +186,9 @@ def _controls(given: dict[str, str]) -> Answer:
     except (ParameterError, UnknownEntity) as exc:
         return html_answer("controls.html", status=400, error=str(exc), rows=[], facets=[], params=params)
     results = [{name: (row[name].value if row[name] is not None else "") for name in _CONTROL_COLUMNS} for row in rows]
+    for result in results:  # GROUP_CONCAT has no order (SPARQL 1.1 §18.5.1.7): the same order on every row
+        for column in FACET_COLUMNS.values():
+            result[column] = " ".join(sorted(result[column].split(), key=str.casefold))
     selected = {p: v for p, v in params.items()}
     facets = []
     for param, _prop, heading in FACETS:
@@ -226,6 +236,73 @@ def toggle(params: dict[str, str], param: str, value: str) -> str:
 def catalogue_page(described: list[dict[str, Any]]) -> Answer:
     """``GET /queries`` for a browser: the named queries with their parameters and example calls."""
     return html_answer("queries.html", queries=described)
+
+
+# --- mapping agreement ---------------------------------------------------------------------------------
+
+
+#: The columns of ``mapping-agreement`` that list targets, ``; ``-separated.
+_AGREEMENT_LISTS = ("ts27103", "viaCsf20", "nistCrossReference", "onlyTs27103", "onlyViaCsf20", "nistViewsDiffer")
+
+
+@bp.route("/agreement", methods=["GET"])
+def agreement() -> Response:
+    """Per subcategory, where the routes to ISO/IEC 27002:2022 and 27001:2022 agree: ``mapping-agreement``."""
+    choose((HTML,))
+    return respond(_agreement)
+
+
+def _target_key(target: str) -> tuple[int, tuple[int, ...]]:
+    """Controls before clauses, each in numeric order."""
+    clause = target.startswith("clause ")
+    number = target.removeprefix("clause ").split("(", 1)[0]
+    return (int(clause), tuple(int(p) for p in number.split(".") if p.isdigit()))
+
+
+def _agreement() -> Answer:
+    current = site()
+    solutions = current.catalogue.select("mapping-agreement")
+    names = [v.value for v in solutions.variables]
+    rows: list[dict[str, Any]] = []
+    for solution in solutions:
+        row: dict[str, Any] = {n: (solution[n].value if solution[n] is not None else None) for n in names}
+        for column in _AGREEMENT_LISTS:
+            row[column] = sorted(row[column].split("; "), key=_target_key) if row[column] else []
+        rows.append(row)
+    rows.sort(key=lambda r: notation_key(r["subcategory"]))
+    compared = [r for r in rows if r["jaccard"] is not None]
+    summary = {
+        "subcategories": len(rows),
+        "compared": len(compared),
+        "mean": round(sum(float(r["jaccard"]) for r in compared) / len(compared), 3) if compared else None,
+        "identical": sum(1 for r in compared if not r["onlyTs27103"] and not r["onlyViaCsf20"]),
+        "disjoint": sum(1 for r in compared if int(r["overlap"]) == 0),
+        "disagreements": sum(len(r["onlyTs27103"]) + len(r["onlyViaCsf20"]) for r in rows),
+        "nist": sum(1 for r in rows if r["nistViewsDiffer"]),
+    }
+    return html_answer(
+        "agreement.html",
+        rows=rows,
+        summary=summary,
+        unreached=_unreached_new_controls(),
+        subcategories=SUBCATEGORIES,
+        controls=CONTROLS_2022,
+        clauses=ID_NS + "clause/iso-iec-27001-2022/",
+        rule=ID_NS + "derivation-rule/csf20-transition-chain",
+    )
+
+
+def _unreached_new_controls() -> list[str]:
+    """Notations of the controls new in 2022 that no record of a route to controls has as its object."""
+    index = site().index
+    new = index.store.quads_for_pattern(None, ox.NamedNode(str(CF.newInEdition)), ox.Literal(True))
+    controls = {q.subject.value for q in new if isinstance(q.subject, ox.NamedNode)}
+    found = [
+        iri
+        for iri in controls
+        if not any(set_name(r.mapping_set) in ROUTES_TO_CONTROLS for r in index.records_by_object.get(iri, []))
+    ]
+    return [index.name(iri).notation or iri for iri in sorted(found, key=index.sort_key)]
 
 
 # --- pictures and downloads -------------------------------------------------------------------------

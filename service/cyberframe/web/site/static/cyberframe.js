@@ -1,9 +1,11 @@
 /* cyberframe: the web UI's one script, hand-written. Every page works without it; it adds
    - sortable tables (table.sortable): a button in each column header, aria-sort on the sorted column;
-   - light SPARQL syntax highlighting in the query editor ([data-editor]), a parser error's position
-     selected in the text, and Ctrl+Enter to run the query;
-   - "Use this example" on the validation page.
-   No third-party code, no network access. */
+   - the SPARQL editor: YASGUI (static/vendor/yasgui, MIT) in place of the plain form, completing
+     cyberframe's prefixes, classes and properties from the page's own data;
+   - "Use this example" on the validation page;
+   - filters on the ontology and shapes pages (input[data-filter]);
+   - search as you type in the search boxes (input[data-suggest], answered by /search/suggest).
+   No network access but the site's own /sparql. */
 (function () {
   "use strict";
 
@@ -51,108 +53,6 @@
     });
   }
 
-  /* ---- SPARQL highlighting: a tokeniser after the SPARQL 1.1 grammar's terminals (Query §19.8) ---- */
-
-  var KEYWORDS = ("BASE PREFIX SELECT CONSTRUCT DESCRIBE ASK DISTINCT REDUCED FROM NAMED WHERE ORDER BY ASC DESC " +
-    "LIMIT OFFSET VALUES OPTIONAL GRAPH UNION MINUS FILTER BIND SERVICE SILENT AS GROUP HAVING EXISTS NOT IN " +
-    "UNDEF TRUE FALSE COUNT SUM MIN MAX AVG SAMPLE GROUP_CONCAT SEPARATOR STR LANG LANGMATCHES DATATYPE BOUND " +
-    "IRI URI BNODE RAND ABS CEIL FLOOR ROUND CONCAT STRLEN UCASE LCASE ENCODE_FOR_URI CONTAINS STRSTARTS " +
-    "STRENDS STRBEFORE STRAFTER YEAR MONTH DAY HOURS MINUTES SECONDS TIMEZONE TZ NOW UUID STRUUID MD5 SHA1 " +
-    "SHA256 SHA384 SHA512 COALESCE IF STRLANG STRDT SAMETERM ISIRI ISURI ISBLANK ISLITERAL ISNUMERIC REGEX " +
-    "SUBSTR REPLACE").split(" ");
-  var KEYWORD_SET = {};
-  KEYWORDS.forEach(function (k) { KEYWORD_SET[k] = true; });
-
-  var TOKEN = new RegExp([
-    "(#[^\\n]*)",                                             // 1 comment
-    "(\"\"\"[\\s\\S]*?(?:\"\"\"|$)|'''[\\s\\S]*?(?:'''|$)|\"(?:[^\"\\\\\\n]|\\\\.)*\"?|'(?:[^'\\\\\\n]|\\\\.)*'?)", // 2 string
-    "(<[^<>\"{}|^`\\\\\\s]*>)",                               // 3 IRI
-    "([?$][A-Za-z0-9_\\u00B7-\\uFFFF]+)",                      // 4 variable
-    "((?:[A-Za-z][\\w.-]*)?:(?:[\\w\\-.%:]|\\\\.)*)",         // 5 prefixed name
-    "(\\d+(?:\\.\\d*)?(?:[eE][+-]?\\d+)?)",                   // 6 number
-    "([A-Za-z_][A-Za-z_0-9]*)",                               // 7 word
-    "([{}()\\[\\].;,*=<>!&|^+\\/-])"                          // 8 punctuation
-  ].join("|"), "g");
-  var CLASSES = [null, "tok-com", "tok-str", "tok-iri", "tok-var", "tok-pn", "tok-num", null, "tok-punct"];
-
-  function highlight(text, target) {
-    var fragment = document.createDocumentFragment();
-    var last = 0;
-    var match;
-    TOKEN.lastIndex = 0;
-    while ((match = TOKEN.exec(text)) !== null) {
-      if (match[0] === "") { TOKEN.lastIndex += 1; continue; }
-      if (match.index > last) { fragment.appendChild(document.createTextNode(text.slice(last, match.index))); }
-      var cls = null;
-      for (var g = 1; g < match.length; g += 1) {
-        if (match[g] !== undefined) {
-          cls = CLASSES[g];
-          if (g === 7) { cls = (KEYWORD_SET[match[g].toUpperCase()] || match[g] === "a") ? "tok-kw" : null; }
-          break;
-        }
-      }
-      if (cls) {
-        var span = document.createElement("span");
-        span.className = cls;
-        span.textContent = match[0];
-        fragment.appendChild(span);
-      } else {
-        fragment.appendChild(document.createTextNode(match[0]));
-      }
-      last = TOKEN.lastIndex;
-    }
-    if (last < text.length) { fragment.appendChild(document.createTextNode(text.slice(last))); }
-    fragment.appendChild(document.createTextNode("\n"));  // keeps the last line's height when it is empty
-    target.textContent = "";
-    target.appendChild(fragment);
-  }
-
-  function offsetOf(text, line, column) {
-    var lines = text.split("\n");
-    var offset = 0;
-    for (var i = 0; i < line - 1 && i < lines.length; i += 1) { offset += lines[i].length + 1; }
-    return Math.min(text.length, offset + Math.max(0, column - 1));
-  }
-
-  function enhanceEditor(container) {
-    var textarea = container.querySelector("textarea");
-    if (!textarea) { return; }
-    var pre = document.createElement("pre");
-    pre.className = "highlight";
-    pre.setAttribute("aria-hidden", "true");
-    var code = document.createElement("code");
-    pre.appendChild(code);
-    container.insertBefore(pre, textarea);
-    container.classList.add("enhanced");
-    function sync() {
-      pre.scrollTop = textarea.scrollTop;
-      pre.scrollLeft = textarea.scrollLeft;
-    }
-    function update() {
-      highlight(textarea.value, code);
-      sync();
-    }
-    textarea.addEventListener("input", update);
-    textarea.addEventListener("scroll", sync);
-    textarea.addEventListener("keydown", function (event) {
-      if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && textarea.form) {
-        event.preventDefault();
-        textarea.form.requestSubmit ? textarea.form.requestSubmit() : textarea.form.submit();
-      }
-    });
-    if (window.ResizeObserver) {
-      new ResizeObserver(function () { pre.style.height = textarea.offsetHeight + "px"; sync(); }).observe(textarea);
-    }
-    update();
-    var line = parseInt(textarea.getAttribute("data-error-line") || "", 10);
-    if (line > 0) {
-      var column = parseInt(textarea.getAttribute("data-error-column") || "1", 10);
-      var at = offsetOf(textarea.value, line, column);
-      textarea.focus();
-      textarea.setSelectionRange(at, Math.min(textarea.value.length, at + 1));
-    }
-  }
-
   /* ---- validation page ---- */
 
   function enhanceExample() {
@@ -173,9 +73,145 @@
     details.parentNode.insertBefore(holder, details.nextSibling);
   }
 
+  /* ---- filters: an input[data-filter] hides the elements it names whose text lacks every word typed ---- */
+
+  function enhanceFilter(input) {
+    var items = Array.prototype.slice.call(document.querySelectorAll(input.getAttribute("data-filter")));
+    var groupSelector = input.getAttribute("data-filter-groups");
+    var groups = groupSelector ? Array.prototype.slice.call(document.querySelectorAll(groupSelector)) : [];
+    var texts = items.map(function (item) { return item.textContent.toLowerCase(); });
+    var holder = input.closest("[hidden]");
+    if (holder) { holder.hidden = false; }
+    input.addEventListener("input", function () {
+      var words = input.value.toLowerCase().split(/\s+/).filter(Boolean);
+      items.forEach(function (item, i) {
+        item.hidden = !words.every(function (w) { return texts[i].indexOf(w) >= 0; });
+      });
+      groups.forEach(function (group) {
+        group.hidden = !group.querySelector(input.getAttribute("data-filter") + ":not([hidden])");
+      });
+    });
+  }
+
+  /* ---- the SPARQL editor: YASGUI (static/vendor/yasgui), configured by the page's #yasgui-config ---- */
+
+  function enhanceYasgui() {
+    var holder = document.getElementById("yasgui");
+    var configElement = document.getElementById("yasgui-config");
+    if (!holder || !configElement || !window.Yasgui) { return; }
+    var config = JSON.parse(configElement.textContent);
+    var Yasqe = window.Yasgui.Yasqe;
+    // Completion from cyberframe's own graph: no request leaves the site (the defaults ask LOV).
+    Yasqe.forkAutocompleter("class", { name: "cf-class", bulk: true, get: function () { return config.classes; } }, false);
+    Yasqe.forkAutocompleter("property", { name: "cf-property", bulk: true, get: function () { return config.properties; } }, false);
+    Yasqe.defaults.autocompleters = ["prefixes", "variables", "cf-class", "cf-property"];
+    var form = document.querySelector("form.query-form");
+    holder.hidden = false;
+    var yasgui = new window.Yasgui(holder, {
+      requestConfig: { endpoint: config.endpoint, method: "POST" },
+      copyEndpointOnNewTab: false,
+      persistenceId: null,
+      yasqe: { value: config.query },
+      yasr: { prefixes: config.prefixes }
+    });
+    yasgui.getTab().setQuery(config.query);
+    if (form) { form.hidden = true; }
+    window.cyberframeYasgui = yasgui;
+  }
+
+  /* ---- search as you type: input[data-suggest] asks /search/suggest and lists the matches below it
+     (WAI-ARIA Authoring Practices, "Combobox with listbox popup": arrows move, Enter opens, Escape closes) ---- */
+
+  var suggestCount = 0;
+
+  function enhanceSuggest(input) {
+    suggestCount += 1;
+    var list = document.createElement("ul");
+    list.id = "suggestions-" + suggestCount;
+    list.className = "suggestions-list";
+    list.setAttribute("role", "listbox");
+    list.hidden = true;
+    var holder = input.parentNode;
+    holder.classList.add("suggest-box");
+    holder.appendChild(list);
+    input.setAttribute("role", "combobox");
+    input.setAttribute("aria-autocomplete", "list");
+    input.setAttribute("aria-expanded", "false");
+    input.setAttribute("aria-controls", list.id);
+    var timer = null, active = -1, asked = "";
+
+    function close() {
+      list.hidden = true;
+      active = -1;
+      input.setAttribute("aria-expanded", "false");
+      input.removeAttribute("aria-activedescendant");
+    }
+
+    function mark(index) {
+      var items = list.querySelectorAll("li");
+      Array.prototype.forEach.call(items, function (li, i) { li.setAttribute("aria-selected", i === index ? "true" : "false"); });
+      active = index;
+      if (index >= 0 && items[index]) { input.setAttribute("aria-activedescendant", items[index].id); }
+    }
+
+    function show(results) {
+      list.textContent = "";
+      results.forEach(function (r, i) {
+        var li = document.createElement("li");
+        li.id = list.id + "-" + i;
+        li.setAttribute("role", "option");
+        var a = document.createElement("a");
+        a.href = r.url;
+        if (r.notation && r.notation !== r.label) {
+          var n = document.createElement("span");
+          n.className = "notation";
+          n.textContent = r.notation;
+          a.appendChild(n);
+        }
+        a.appendChild(document.createTextNode(r.label));
+        var k = document.createElement("span");
+        k.className = "muted";
+        k.textContent = r.kind;
+        a.appendChild(k);
+        li.appendChild(a);
+        list.appendChild(li);
+      });
+      list.hidden = results.length === 0;
+      input.setAttribute("aria-expanded", results.length ? "true" : "false");
+      active = -1;
+    }
+
+    function ask() {
+      var text = input.value.trim();
+      if (text.length < 2) { close(); return; }
+      if (text === asked) { return; }
+      asked = text;
+      fetch(input.getAttribute("data-suggest") + "?q=" + encodeURIComponent(text), { headers: { Accept: "application/json" } })
+        .then(function (response) { return response.ok ? response.json() : { results: [] }; })
+        .then(function (payload) { if (payload.q === input.value.trim().slice(0, 100)) { show(payload.results); } })
+        .catch(function () { close(); });
+    }
+
+    input.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(ask, 120);
+    });
+    input.addEventListener("keydown", function (event) {
+      var items = list.querySelectorAll("li");
+      if (list.hidden || !items.length) { return; }
+      if (event.key === "ArrowDown") { event.preventDefault(); mark((active + 1) % items.length); }
+      else if (event.key === "ArrowUp") { event.preventDefault(); mark((active - 1 + items.length) % items.length); }
+      else if (event.key === "Escape") { close(); }
+      else if (event.key === "Enter" && active >= 0) { event.preventDefault(); window.location.href = items[active].querySelector("a").href; }
+    });
+    input.addEventListener("blur", function () { setTimeout(close, 200); });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    Array.prototype.forEach.call(document.querySelectorAll("input[data-suggest]"), enhanceSuggest);
+    enhanceYasgui();
+    Array.prototype.forEach.call(document.querySelectorAll("input[data-filter]"), enhanceFilter);
     Array.prototype.forEach.call(document.querySelectorAll("table.sortable"), makeSortable);
-    Array.prototype.forEach.call(document.querySelectorAll("[data-editor]"), enhanceEditor);
     enhanceExample();
   });
 }());
