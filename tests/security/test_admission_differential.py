@@ -10,8 +10,6 @@ the connection. Comments and literals that mention SERVICE are admitted.
 from __future__ import annotations
 
 import contextlib
-import socket
-import threading
 from collections.abc import Iterator
 
 import pyoxigraph as ox
@@ -21,35 +19,14 @@ from hypothesis import strategies as st
 
 from cyberframe.errors import ProtocolError
 from cyberframe.sparql.admission import admit
+from sparql_support import listening
 
 
 @pytest.fixture(scope="module")
 def listener() -> Iterator[tuple[int, list]]:
-    """A TCP listener on 127.0.0.1 that records (and at once closes) every connection made to it."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(64)
-    sock.settimeout(0.1)
-    seen: list = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                connection, address = sock.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            seen.append(address)
-            connection.close()
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield sock.getsockname()[1], seen
-    stop.set()
-    thread.join(2)
-    sock.close()
+    """A TCP listener on 127.0.0.1 that records every connection made to it."""
+    with listening() as found:
+        yield found
 
 
 def _pieces(endpoint: str) -> st.SearchStrategy[str]:

@@ -9,8 +9,6 @@ test opens on 127.0.0.1: the listener must see no connection.
 
 from __future__ import annotations
 
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from cyberframe.sparql.admission import SERVICE_REFUSED
-from sparql_support import Server, start_server
+from sparql_support import Server, listening, start_server
 
 pytestmark = pytest.mark.slow
 
@@ -63,30 +61,8 @@ MENTIONS = [
 @pytest.fixture
 def listener() -> Iterator[tuple[int, list]]:
     """A TCP listener on 127.0.0.1 that records every connection made to it."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(16)
-    sock.settimeout(0.2)
-    seen: list = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                connection, address = sock.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            seen.append(address)
-            connection.close()
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield sock.getsockname()[1], seen
-    stop.set()
-    thread.join(2)
-    sock.close()
+    with listening() as found:
+        yield found
 
 
 @pytest.fixture(scope="module")
