@@ -125,6 +125,16 @@ class Server:
         assert response.status == 200, response.text
         return [{k: v["value"] for k, v in row.items()} for row in response.json()["results"]["bindings"]]
 
+    def settle(self, timeout: float = 60.0) -> None:
+        """Wait until every query worker is alive and idle again (after tests that keep them busy or kill them)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            workers = self.request("GET", "/health").json()["workers"]
+            if not workers["started"] or workers["idle"] == workers["alive"] == workers["size"]:
+                return
+            time.sleep(0.1)
+        raise AssertionError(f"the query workers did not settle within {timeout} s: {workers}")
+
     def log_text(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace")
 

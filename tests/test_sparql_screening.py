@@ -1,4 +1,4 @@
-"""The lexical screen in front of the store: query form, updates, SERVICE, dataset clauses.
+"""Admission's reading of a query: query form, updates, SERVICE, dataset clauses, nesting depth.
 
 SERVICE detection is a security boundary: pyoxigraph opens the connection to
 a SERVICE endpoint as soon as such a query is handed to it, before any result
@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cyberframe.sparql.admission import screen
+from cyberframe.sparql.admission import MAX_DEPTH, scan, screen
 
 ENDPOINT = "<http://127.0.0.1:9/sparql>"
 
@@ -62,6 +62,15 @@ SERVICE_TEXTS = [
     "SELECT * { <http://a.example/\\u0041#> ?p ?o SERVICE " + ENDPOINT + " { } }",
     # a keyword spelt with an escape (the store rejects it; the screen refuses it anyway)
     "SELECT * { \\u0053ERVICE " + ENDPOINT + " { } }",
+    # blank-node labels, strings and variables directly before the keyword
+    'SELECT * WHERE { _:a<http://www.w3.org/2004/02/skos/core#notation>"DE".SERVICE SILENT' + ENDPOINT + "{?s ?p ?o}}",
+    "SELECT * WHERE { _:b?p?o.SERVICE" + ENDPOINT + "{?s ?p ?o} } LIMIT 1",
+    # anywhere in the algebra
+    "SELECT * { ?s ?p ?o FILTER EXISTS { SERVICE " + ENDPOINT + " { ?s ?p ?o } } }",
+    "SELECT * { { SELECT * { { OPTIONAL { sErViCe " + ENDPOINT + " { ?s ?p ?o } } } } } }",
+    "SELECT * { ?s ?p ?o MINUS { SERVICE SILENT ?endpoint { ?s ?p ?o } } }",
+    # after a syntax error the grammar cannot read past: the words decide
+    "ASK {} SERVICE " + ENDPOINT + " {}",
 ]
 
 
@@ -77,6 +86,11 @@ def test_service_is_always_found(text: str) -> None:
         "PREFIX ex: <http://e/> SELECT * { ?s ex:SERVICE ?o }",
         "SELECT * { <http://e/service> ?p ?o }",
         "SELECT * { ?s ?p ?o FILTER(?o<?p&&?p>?o) }",
+        "SELECT * WHERE { ?s ?p ?o } # see SERVICE <http://example.org/>",
+        'SELECT * WHERE { ?s ?p "use SERVICE <http://x> here" }',
+        'SELECT * WHERE { ?s ?p """a long literal\nSERVICE <http://x> { ?s ?p ?o }\n""" }',
+        "SELECT * WHERE { ?s ?p \'\'\'SERVICE <http://x> {}\'\'\' }",
+        "PREFIX ex: <http://e/> SELECT * { ?s ex:a.SERVICE ?o }",
     ],
 )
 def test_service_as_a_word_elsewhere_is_not_refused(text: str) -> None:
@@ -94,6 +108,25 @@ def test_service_as_a_word_elsewhere_is_not_refused(text: str) -> None:
 )
 def test_dataset_clause(text: str, dataset: bool) -> None:
     assert screen(text).has_dataset is dataset
+
+
+@pytest.mark.parametrize(
+    ("text", "depth"),
+    [
+        ("SELECT * { { ?s ?p ?o } }", 2),
+        ("SELECT * { ?s ?p ?o FILTER((?o > 1)) }", 3),
+        ("SELECT * { ?s ?p [ ?q ( 1 2 ) ] }", 3),
+        ("SELECT * { ?s ?p '{{{{' } # ((((", 1),
+        ('SELECT * { ?s ?p """\n{{{{\n""" }', 1),
+        ("SELECT * { <http://e/a(b)> ?p ?o }", 1),
+    ],
+)
+def test_depth_skips_comments_iris_and_literals(text: str, depth: int) -> None:
+    assert scan(text).depth == depth
+
+
+def test_depth_scan_stops_past_the_limit() -> None:
+    assert scan("{" * 100_000).depth == MAX_DEPTH + 1
 
 
 @settings(max_examples=300, deadline=None)

@@ -98,6 +98,8 @@ def query(name: str | None, params: tuple[str, ...], list_queries: bool, sparql,
     except SyntaxError as exc:
         source = Path(sparql.name).name if sparql is not None and sparql.name != "<stdin>" else "query"
         raise click.UsageError(f"{source}: SPARQL syntax error: {exc}") from exc
+    except RuntimeError as exc:  # e.g. a function the engine does not provide
+        raise click.UsageError(f"query evaluation failed: {exc}") from exc
     try:
         _emit(result, fmt)
     except OSError as exc:  # evaluation is lazy: a failing query surfaces while its rows are written

@@ -10,7 +10,7 @@ instead, where queries that decode many terms run several times faster. Then
 the worker answers :class:`Job` after :class:`Job`. Before it takes any job it
 
 * leaves the network where the platform allows (a new, empty Linux network
-  namespace: even a SERVICE clause that got past the screen could reach no
+  namespace: even a SERVICE clause that got past admission could reach no
   host), and
 * caps its own address space, so a query that would eat the machine's memory
   fails in the worker instead.
@@ -28,7 +28,8 @@ import os
 import re
 import signal
 import sys
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any
@@ -42,6 +43,9 @@ _CLONE_NEWUSER = 0x10000000
 _CLONE_NEWNET = 0x40000000
 _PR_SET_PDEATHSIG = 1
 _POSITION = re.compile(r"\berror at (\d+):(\d+)")
+_UNKNOWN_FUNCTION = re.compile(r"^The custom function <([^>]*)> is not supported")
+MAX_UNKNOWN_FUNCTIONS = 64
+JOB_STACK = 256 * 1024 * 1024  # bytes of stack for the thread that runs queries (see on_deep_stack)
 MAX_MESSAGE = 300
 
 
@@ -167,12 +171,53 @@ def _substitutions(job: Job) -> dict[str, Any]:
     return {"substitutions": {ox.Variable(name): term for name, term in terms.items()}}
 
 
+def _unknown(*_args: object) -> None:
+    """Any function the engine does not provide: an evaluation error (SPARQL 1.1 Query §17.6), i.e. unbound."""
+    return None
+
+
+def _query(store: ox.Store, job: Job) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
+    """``store.query`` for *job*, with every function the engine does not know evaluated as an error.
+
+    pyoxigraph refuses to plan a query that calls an IRI function it does not
+    provide (a RuntimeError naming the function); SPARQL 1.1 Query §17.6 makes
+    such a call an evaluation error instead, so each one named is registered as
+    a function without a value and the query is planned again.
+    """
+    unknown: dict[ox.NamedNode, Any] = {}
+    while True:
+        try:
+            return store.query(
+                job.query,
+                base_iri=job.base_iri,
+                custom_functions=unknown or None,
+                **_dataset_options(job),
+                **_substitutions(job),
+            )
+        except RuntimeError as exc:
+            match = _UNKNOWN_FUNCTION.match(str(exc))
+            if match is None or len(unknown) >= MAX_UNKNOWN_FUNCTIONS:
+                raise
+            name = ox.NamedNode(match.group(1))
+            if name in unknown:
+                raise
+            unknown[name] = _unknown
+
+
 def execute(store: ox.Store, job: Job) -> Outcome:
-    """Run *job* on *store* and serialise its result (SPARQL 1.1 Query §16, Protocol §2.1.6)."""
+    """Run *job* on *store* and serialise its result (SPARQL 1.1 Query §16, Protocol §2.1.6).
+
+    Whatever the engine raises while planning (not only syntax errors) is an
+    answer, never the end of the worker.
+    """
     try:
-        result = store.query(job.query, base_iri=job.base_iri, **_dataset_options(job), **_substitutions(job))
+        result = _query(store, job)
     except SyntaxError as exc:
         return syntax_outcome(exc, job.query)
+    except (RuntimeError, ValueError, TypeError) as exc:
+        return Outcome("error", message=f"query evaluation failed: {_one_line(exc)}", extra={"client": True})
+    except OSError as exc:
+        return Outcome("error", message=f"query evaluation failed: {_one_line(exc)}")
     if isinstance(result, ox.QueryBoolean):
         kind = "boolean"
     elif isinstance(result, ox.QuerySolutions):
@@ -190,11 +235,26 @@ def execute(store: ox.Store, job: Job) -> Outcome:
             written = write_solutions(result, key, job.max_rows, job.max_bytes)
         else:
             written = write_triples(result, key, job.max_rows, job.max_bytes)
-    except (ValueError, TypeError, SyntaxError) as exc:
+    except (ValueError, TypeError, SyntaxError, RuntimeError) as exc:
         return Outcome("error", kind=kind, message=f"query evaluation failed: {exc}", extra={"client": True})
     except OSError as exc:
         return Outcome("error", kind=kind, message=f"query evaluation failed: {exc}")
     return Outcome("ok", kind=kind, format=key, body=written.body, count=written.count, truncated=written.truncated)
+
+
+def _one_line(exc: BaseException) -> str:
+    message = " ".join(str(exc).split())
+    return message if len(message) <= MAX_MESSAGE else message[: MAX_MESSAGE - 3].rstrip() + "..."
+
+
+def answer(store: ox.Store, job: Job) -> Outcome:
+    """:func:`execute`, with anything else it raises (a Rust panic included) turned into an error outcome."""
+    try:
+        return execute(store, job)
+    except (KeyboardInterrupt, SystemExit, GeneratorExit):
+        raise
+    except BaseException as exc:  # pyo3's PanicException derives from BaseException
+        return Outcome("error", message=f"query evaluation failed: {type(exc).__name__}: {_one_line(exc)}")
 
 
 def _die_with_parent() -> None:
@@ -253,13 +313,44 @@ def serve_jobs(conn: Connection, settings: WorkerSettings) -> None:
         isolated = isolate_network() if settings.isolate_network else False
         _limit_memory(settings.memory_limit)
         conn.send(("ready", {"pid": os.getpid(), "network_isolated": isolated}))
+    except (EOFError, BrokenPipeError, KeyboardInterrupt):
+        return  # the parent has gone or is stopping us
+    on_deep_stack(lambda: _answer_jobs(conn, store), settings.memory_limit)
+
+
+def _answer_jobs(conn: Connection, store: ox.Store) -> None:
+    try:
         while True:
             job = conn.recv()
             if job is None:
                 return
-            conn.send(execute(store, job))
+            conn.send(answer(store, job))
     except (EOFError, BrokenPipeError, KeyboardInterrupt):
         return  # the parent has gone or is stopping us
+
+
+def on_deep_stack(run: Callable[[], None], memory_limit: int | None) -> None:
+    """Call *run* in a thread with a :data:`JOB_STACK` stack (an eighth of *memory_limit* at most).
+
+    The engine parses, plans and evaluates recursively: a long chain of
+    OPTIONAL, UNION, BIND, ``||`` or path steps (not nested brackets, which
+    admission bounds) nests its algebra thousands deep, and 8 MiB of main-thread
+    stack gave out below 500 OPTIONALs, killing the process. 256 MiB holds what
+    fits in the default query length limit. If no such thread can be made,
+    *run* runs here.
+    """
+    size = JOB_STACK if not memory_limit else min(JOB_STACK, memory_limit // 8)
+    try:
+        previous = threading.stack_size(size)
+        try:
+            thread = threading.Thread(target=run, name="cyberframe-jobs")
+            thread.start()
+        finally:
+            threading.stack_size(previous)
+    except (ValueError, RuntimeError, MemoryError):
+        run()
+        return
+    thread.join()
 
 
 def main(argv: list[str] | None = None) -> None:
