@@ -189,14 +189,11 @@ def shipped_targets_free(case: Case, shipped: ox.Store) -> bool:
     }
     subjects_of = [str(p) for p in shapes.objects(None, SH.targetSubjectsOf) if isinstance(p, URIRef)]
     objects_of = [str(p) for p in shapes.objects(None, SH.targetObjectsOf) if isinstance(p, URIRef)]
-    rdfs = "http://www.w3.org/2000/01/rdf-schema#"
-    for iri in nodes:
-        if shipped.query(f"ASK {{ {{ <{iri}> ?p ?o }} UNION {{ ?s ?p <{iri}> }} }}"):
-            return False
-    for iri in classes:
-        if shipped.query(f"ASK {{ ?s a/<{rdfs}subClassOf>* <{iri}> }}"):
-            return False
-    for iri in subjects_of + objects_of:
-        if shipped.query(f"ASK {{ ?s <{iri}> ?o }}"):
-            return False
-    return True
+    asks = [(NODE_USED, iri) for iri in nodes] + [(INSTANCE, iri) for iri in classes]
+    asks += [(PREDICATE_USED, iri) for iri in subjects_of + objects_of]
+    return not any(shipped.query(query, substitutions={ox.Variable("x"): ox.NamedNode(iri)}) for query, iri in asks)
+
+
+NODE_USED = "ASK { { ?x ?p ?o } UNION { ?s ?p ?x } }"
+INSTANCE = "ASK { ?s a/<http://www.w3.org/2000/01/rdf-schema#subClassOf>* ?x }"
+PREDICATE_USED = "ASK { ?s ?x ?o }"

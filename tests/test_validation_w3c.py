@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from cyberframe.cli import main
 from cyberframe.rdfio import parse_rdf
 from cyberframe.validation import ShapesError, _resolve_engine, turbo_available, validate
-from shacl_suite import Case, cases, difference, matches, shipped_targets_free, read_graph
+from shacl_suite import Case, cases, difference, matches, read_graph, shipped_targets_free
 
 CASES = cases()
 BY_NAME = {case.name: case for case in CASES}
