@@ -383,7 +383,7 @@ def _run_engine(engine: str, data: Triples, shapes: Graph) -> Graph:
         # N-Triples text for both graphs, read by the engine's own parser: every term reaches it exactly
         # as read, and both graphs the same way (a pyoxigraph store keeps numbers by value, and rdflib
         # graphs are read through their Python values, "1"^^xsd:boolean as true)
-        shapes_triples = (ox.Triple(*(ox_term(t) for t in triple)) for triple in shapes)  # type: ignore[misc]
+        shapes_triples = (ox.Triple(*(ox_term(t) for t in triple)) for triple in shapes)  # type: ignore[arg-type]
         data_graph: Any = ntriples(data)
         options.update(data_graph_format="nt", shacl_graph=ntriples(shapes_triples), shacl_graph_format="nt")
     else:
