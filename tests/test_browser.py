@@ -129,3 +129,12 @@ def test_validate_a_bad_file_and_see_its_violation(page, tmp_path):
     assert group.locator(".severity").first.inner_text().lower() == "violation"
     assert "nothing in the data describes it" in group.inner_text()
     _shot(page, "validation-report")
+
+
+def test_validate_catches_an_empty_submit_in_the_page(page):
+    """Nothing pasted, no file: the form is not sent and the page says why."""
+    page.goto("/validate")
+    page.locator("button.primary", has_text="Validate").click()
+    page.wait_for_selector("#empty-submit:not([hidden])")
+    assert page.url.endswith("/validate") and "Nothing to validate" in page.locator("#empty-submit").inner_text()
+    assert page.locator(".report").count() == 0

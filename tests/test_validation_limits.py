@@ -70,7 +70,7 @@ def test_nested_collections_are_answered_within_the_limit_and_the_main_process_s
     sampler.done.set()
     sampler.join()
     assert response.status in (413, 503), response.body[:300]
-    assert "limit" in response.text(), response.text()
+    assert "limit" in response.text, response.text
     assert elapsed < TIME_LIMIT + 10, elapsed
     growth_mib = (sampler.peak - before) / 1024
     print(f"main process: {before / 1024:.0f} MiB before, peak {sampler.peak / 1024:.0f} MiB ({growth_mib:+.1f} MiB)")
@@ -93,6 +93,6 @@ def test_busy_is_answered_at_once_before_the_body_is_parsed(bounded):
     elapsed = time.monotonic() - started
     thread.join()
     assert response.status == 503 and response.header("Retry-After"), response.body[:300]
-    assert "busy" in response.text()
+    assert "busy" in response.text
     assert elapsed < 3.0, elapsed
     assert first == [503] or first == [413]
