@@ -137,7 +137,7 @@ def test_large_reports_are_capped_with_a_signal(server):
     """1 100 unknown cyberframe IRIs give 1 100 violations: the counts say so, the list stops at 1 000."""
     lines = ["PREFIX ex: <https://example.org/>"]
     lines += [f"ex:soa ex:implements <https://w3id.org/cyberframe/id/control/iso-iec-27002-2022/9.{n}> ." for n in range(1100)]
-    response = server.request("POST", "/validate", "\n".join(lines).encode(), {"Content-Type": "text/turtle"})
+    response = server.request("POST", "/validate", "\n".join(lines).encode(), {"Content-Type": "text/turtle"}, timeout=60)
     assert response.status == 200
     report = response.json()
     assert report["violations"] == 1100 and report["truncated"] is True

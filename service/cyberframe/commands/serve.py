@@ -126,6 +126,11 @@ def serve(graphs: tuple[str, ...], print_settings: bool, **given: object) -> Non
         raise click.BadParameter(str(exc), param_hint="'--graph'") from exc
     engine = app.extensions[EXTENSION].engine
     engine.executor.start()
+    if "validator.run" in app.view_functions:  # the validation workers start while the server comes up
+        from ..web.site.validator import start_pool
+
+        with app.app_context():
+            start_pool()
     status = engine.executor.status()
     log.info(
         "%d triples in %d graphs (build %s); %d query workers ready (network isolated: %s)",

@@ -20,7 +20,7 @@ from rdflib import Graph, URIRef
 
 from ..rdfio import RdfInputError, parse_rdf
 from ..validation import ValidationOutcome, _sort_key, rdflib_term, read_results
-from .executor import ExecutorBusy, QueryExecutor, QueryTimeout, Reservation, WorkerLost
+from .executor import START_TIMEOUT, ExecutorBusy, QueryExecutor, QueryTimeout, Reservation, WorkerLost
 from .worker import Outcome, ValidationJob, WorkerSettings
 
 MIB = 1024 * 1024
@@ -55,13 +55,15 @@ class BoundedValidator:
         settings = WorkerSettings(
             isolate_network=isolate_network, memory_limit=limits.memory_mb * MIB or None, preload=PRELOAD
         )
-        self.executor = QueryExecutor(shipped_ntriples, workers=workers, max_waiting=0, settings=settings)
+        self.executor = QueryExecutor(shipped_ntriples, workers=workers, max_waiting=workers, settings=settings)
 
     def reserve(self) -> Reservation:
         """Hold an idle worker, or raise :class:`ValidationRefused` (503, busy) at once."""
-        self.executor.start(wait=True)  # the first call waits for the pool; later ones return at once
+        self.executor.start(wait=False)
+        # wait only while no worker is alive (the pool starting, or replacing its only worker)
+        wait = START_TIMEOUT if self.executor.status()["alive"] == 0 else 0.0
         try:
-            return self.executor.reserve(0.0)
+            return self.executor.reserve(wait)
         except ExecutorBusy as exc:
             raise ValidationRefused(503, f"the validator is busy ({exc}); try again shortly", retry_after=2) from exc
 
@@ -80,7 +82,10 @@ class BoundedValidator:
                 answer = reservation.run(job, self.limits.timeout)
         except QueryTimeout as exc:
             raise ValidationRefused(
-                503, f"{exc}: the data is too large or the shapes too costly for this service", retry_after=2
+                503,
+                f"{exc} at the time limit of {self.limits.timeout:g} s: the data is too large "
+                "or the shapes too costly for this service",
+                retry_after=2,
             ) from exc
         except WorkerLost as exc:
             raise ValidationRefused(413, f"{exc}; the limit is {self.limits.memory_mb} MiB") from exc

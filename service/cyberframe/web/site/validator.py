@@ -106,6 +106,11 @@ def _validator() -> BoundedValidator:
     return validator
 
 
+def start_pool() -> None:
+    """Start the validation workers in the background, so the first validation does not wait for them."""
+    _validator().executor.start(wait=False)
+
+
 @bp.route("/validate", methods=["GET"])
 def form() -> Response:
     """The validation page: paste or upload RDF, choose its syntax."""
