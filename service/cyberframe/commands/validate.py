@@ -29,6 +29,9 @@ INFERENCE_MODES = ("none", "rdfs", "owlrl")
 ENGINES = ("auto", "pyshacl", "turbo")
 SEVERITIES = ("violation", "warning", "info")
 DEFAULT_MAX_SIZE = "64M"
+#: The command's time limit when CYBERFRAME_VALIDATE_TIMEOUT is not set: a person waits for their own files,
+#: with inference too, so more than the service's 30 s.
+CLI_TIMEOUT = 300.0
 
 _SIZE = re.compile(r"^\s*(\d+)\s*([kmg]?)i?b?\s*$", re.IGNORECASE)
 _UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
@@ -65,7 +68,8 @@ class ByteSize(click.ParamType):
 @click.option("--fail-on", type=click.Choice(SEVERITIES), default="violation", show_default=True,
               help="Exit 1 when a result at least this severe is found.")
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=None,
-              help="Seconds for reading and validating FILES (default: CYBERFRAME_VALIDATE_TIMEOUT, else 30).")
+              help="Seconds for reading and validating FILES "
+                   f"(default: CYBERFRAME_VALIDATE_TIMEOUT, else {CLI_TIMEOUT:g}).")
 @click.option("--memory-mb", type=click.IntRange(min=0), default=None,
               help="Address space of the validation worker in MiB, 0 for none "
                    "(default: CYBERFRAME_VALIDATE_MEMORY_MB, else 2048).")
@@ -100,7 +104,11 @@ def validate(
 
     try:
         if files:
+            import os
+
             settings = Settings.resolve()
+            if timeout is None and "CYBERFRAME_VALIDATE_TIMEOUT" not in os.environ:
+                timeout = CLI_TIMEOUT
             limits = (
                 settings.validate_timeout if timeout is None else timeout,
                 settings.validate_memory_mb if memory_mb is None else memory_mb,
