@@ -109,6 +109,8 @@ def suite(engine: str, *, shipped: bool) -> tuple[float, int, int]:
         except ShapesError:
             passed += case.failure
             continue
+        except Exception:  # an engine's own failure (pySHACL on prefixes-001): the entry is not passed
+            continue
         passed += case.expected is not None and matches(report, case.expected)
     return time.perf_counter() - started, passed, len(entries)
 
