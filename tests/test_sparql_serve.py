@@ -61,10 +61,13 @@ def test_bad_graph_option_is_a_usage_error(value: str, fragment: str) -> None:
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc")
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_signal_stops_the_server_and_its_workers(request, tmp_path: Path, signum: int) -> None:
-    server = start_server(request, ["--workers", "2", "--quiet"], tmp_path / "serve.log")
+    args = ["--workers", "2", "--validate-concurrency", "1", "--quiet"]
+    server = start_server(request, args, tmp_path / "serve.log")
     try:
-        workers = _children(server.process.pid)
-        assert len(workers) == 2, "the query workers are child processes"
+        deadline = time.monotonic() + 60  # the validation worker starts in the background
+        while len(workers := _children(server.process.pid)) < 3 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert len(workers) == 3, "the query workers (2) and the validation worker (1) are child processes"
         started = time.monotonic()
         server.process.send_signal(signum)
         assert server.process.wait(15) == 0

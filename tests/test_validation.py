@@ -46,7 +46,7 @@ def test_shipped_graph_conforms(shipped):
 
 def test_shipped_graph_validates_within_a_second(shipped):
     """The benchmark's target (bench/validation.py measures it properly); here a generous bound."""
-    assert shipped.seconds < 5.0, shipped.seconds
+    assert shipped.seconds < 10.0, shipped.seconds  # ~1.5 s alone; shared CI machines are slower
 
 
 @pytest.mark.parametrize("inference", [pytest.param("rdfs", marks=pytest.mark.slow), "owlrl"])  # rdfs: ~4 s
