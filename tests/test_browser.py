@@ -285,3 +285,12 @@ def test_search_box_under_the_policy(page):
     assert hits.count() >= 3
     page.locator("li.hit a", has_text="Logging").first.click()
     page.wait_for_url("**/id/**")
+
+
+def test_validate_catches_an_empty_submit_in_the_page(page):
+    """Nothing pasted, no file: the form is not sent and the page says why."""
+    page.goto("/validate")
+    page.locator("button.primary", has_text="Validate").click()
+    page.wait_for_selector("#empty-submit:not([hidden])")
+    assert page.url.endswith("/validate") and "Nothing to validate" in page.locator("#empty-submit").inner_text()
+    assert page.locator(".report").count() == 0

@@ -137,9 +137,58 @@ def test_large_reports_are_capped_with_a_signal(server):
     """1 100 unknown cyberframe IRIs give 1 100 violations: the counts say so, the list stops at 1 000."""
     lines = ["PREFIX ex: <https://example.org/>"]
     lines += [f"ex:soa ex:implements <https://w3id.org/cyberframe/id/control/iso-iec-27002-2022/9.{n}> ." for n in range(1100)]
-    response = server.request("POST", "/validate", "\n".join(lines).encode(), {"Content-Type": "text/turtle"})
+    response = server.request("POST", "/validate", "\n".join(lines).encode(), {"Content-Type": "text/turtle"}, timeout=60)
     assert response.status == 200
     report = response.json()
     assert report["violations"] == 1100 and report["truncated"] is True
     assert len(report["results"]) == 1000
     assert response.header("X-Cyberframe-Truncated") == "true"
+
+
+def test_page_keeps_the_text_offers_inference_and_downloads_the_report(server):
+    """The pasted text comes back for editing, the inference choice is kept, and the report is offered
+    as Turtle, JSON and text (data: links with the same report)."""
+    import base64
+
+    body, content_type = _multipart({"data": ACME.decode(), "inference": "rdfs"}, {})
+    headers = {"Content-Type": content_type, "Accept": BROWSER_ACCEPT}
+    page = server.request("POST", "/validate", body, headers, timeout=90)  # the RDFS closure: a few seconds
+    assert page.status == 200, page.text[:500]
+    doc = parse_html(page.text)
+    assert find(doc, "textarea", {"id": "data"}).text.split() == ACME.decode().split()  # the helper joins lines
+    chosen = [o for o in find_all(find(doc, "select", {"id": "inference"}), "option") if "selected" in o.attrs]
+    assert [o.attrs["value"] for o in chosen] == ["rdfs"]
+    links = {a.attrs["download"]: a.attrs["href"] for a in find_all(doc, "a", {"class": "download"})}
+    assert set(links) == {"report.ttl", "report.json", "report.txt"}
+
+    def decoded(name: str) -> bytes:
+        return base64.b64decode(links[name].split("base64,", 1)[1])
+
+    report = json.loads(decoded("report.json"))
+    assert report["inference"] == "rdfs" and report["violations"] == 4
+    triples = {q.triple for q in ox.parse(decoded("report.ttl"), format=ox.RdfFormat.TURTLE)}
+    assert sum(t.predicate.value == SH + "result" for t in triples) == 4
+    assert b"Does not conform: 4 results" in decoded("report.txt") and b"inference rdfs" in decoded("report.txt")
+    bad = server.request("POST", "/validate", b"data=x&inference=hermit", {"Content-Type": "application/x-www-form-urlencoded"})
+    assert bad.status == 400 and "inference" in bad.text
+
+
+def test_an_uploaded_file_with_a_syntax_error_shows_its_line(server):
+    bad = b"@prefix ex: <https://example.org/> .\nex:a ex:b ex:c .\nex:d ex:e .\n"
+    body, content_type = _multipart({}, {"file": ("bad.ttl", bad)})
+    page = server.request("POST", "/validate", body, {"Content-Type": content_type, "Accept": BROWSER_ACCEPT})
+    assert page.status == 400
+    excerpt = find(parse_html(page.text), "pre", {"class": "excerpt"}).text
+    assert "ex:d ex:e ." in excerpt and "^" in excerpt
+
+
+def test_own_shapes_replace_cyberframes(server):
+    shapes = (
+        b"@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <https://example.org/> .\n"
+        b'ex:S a sh:NodeShape ; sh:targetClass ex:Doc ; sh:property [ sh:path ex:status ; sh:in ("draft" "final") ] .\n'
+    )
+    for status, conforms in (("final", True), ("lost", False)):
+        data = f'@prefix ex: <https://example.org/> . ex:d a ex:Doc ; ex:status "{status}" .\n'.encode()
+        body, content_type = _multipart({}, {"file": ("d.ttl", data), "shapes": ("s.ttl", shapes)})
+        response = server.request("POST", "/validate", body, {"Content-Type": content_type, "Accept": "application/json"})
+        assert response.status == 200 and response.json()["conforms"] is conforms, response.text

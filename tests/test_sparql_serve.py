@@ -61,14 +61,15 @@ def test_bad_graph_option_is_a_usage_error(value: str, fragment: str) -> None:
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc")
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_signal_stops_the_server_and_its_workers(request, tmp_path: Path, signum: int) -> None:
-    server = start_server(request, ["--http-workers", "2", "--workers", "2", "--quiet"], tmp_path / "serve.log")
+    args = ["--http-workers", "2", "--workers", "2", "--validate-concurrency", "1", "--quiet"]
+    server = start_server(request, args, tmp_path / "serve.log")
     try:
         http_processes = _children(server.process.pid, b"cyberframe.cli")
         assert len(http_processes) == 2, "the HTTP processes are the server's children"
-        deadline = time.monotonic() + 10
-        while len(workers := [w for p in http_processes for w in _children(p)]) < 4 and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert len(workers) == 4, "each HTTP process has its own two query workers"
+        deadline = time.monotonic() + 60  # the validation workers start in the background
+        while len(workers := [w for p in http_processes for w in _children(p)]) < 6 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert len(workers) == 6, "each HTTP process has its own two query workers and one validation worker"
         started = time.monotonic()
         server.process.send_signal(signum)
         assert server.process.wait(15) == 0

@@ -189,10 +189,29 @@ class Settings:
     validate_concurrency: int = _row(
         2,
         "VALIDATE_CONCURRENCY",
-        "Validations that may run at once; one more is answered 503 at once.",
+        "Validation worker processes: validations that may run at once; one more is answered 503 at once, "
+        "before its body is read.",
         flag="--validate-concurrency",
         kind=int,
         minimum=1,
+    )
+    validate_timeout: float = _row(
+        30.0,
+        "VALIDATE_TIMEOUT",
+        "Time limit in seconds for parsing and validating one document (POST /validate, cyberframe validate); "
+        "over it the worker is stopped and the answer is 503.",
+        flag="--validate-timeout",
+        kind=float,
+        minimum=0.1,
+    )
+    validate_memory_mb: int = _row(
+        2048,
+        "VALIDATE_MEMORY_MB",
+        "Address space of one validation worker in MiB (POST /validate, cyberframe validate); "
+        "a validation over it fails with 413. 0: no limit.",
+        flag="--validate-memory-mb",
+        kind=int,
+        minimum=0,
     )
     public_base: str = _row(
         "https://w3id.org/cyberframe/",

@@ -51,6 +51,9 @@ ENGINES: tuple[str, ...] = get_args(Engine)
 #: What :func:`validate` accepts as data: a file, a parsed document or an rdflib graph, or several.
 DataSource = str | os.PathLike[str] | RdfDocument | Graph
 
+#: A data graph on the validation path: its triples, in insertion order, each once.
+Triples = dict[ox.Triple, None]
+
 SEVERITY_ORDER = {SH.Violation: 0, SH.Warning: 1, SH.Info: 2}
 _XSD_STRING = str(XSD.string)
 _INFERRED_GRAPH = "inferred"
@@ -184,16 +187,18 @@ def validate(
     documents = list(_documents(data, format=format, max_bytes=max_bytes))
 
     kg = None
-    asserted = ox.Store()
+    # a dict of triples, never a pyoxigraph store: the store keeps numbers by value ("4.0"^^xsd:decimal
+    # comes back as "4"), and validation must see every term as written
+    asserted: Triples = {}
     if include_shipped:
         from .knowledge import open_knowledge_graph
 
         kg = open_knowledge_graph(progress=report)
-        asserted.extend(_asserted_quads(kg))
+        asserted.update(dict.fromkeys(_asserted_triples(kg)))
     for document in documents:
-        asserted.extend(ox.Quad(t.subject, t.predicate, t.object) for t in document.triples())
+        asserted.update(dict.fromkeys(document.triples()))
 
-    passes: list[tuple[Graph, ox.Store]] = []
+    passes: list[tuple[Graph, Triples]] = []
     if inference == "none":
         passes.append((shapes_graph, asserted))
     else:
@@ -229,7 +234,7 @@ def load_shapes(
     if shapes is None:
         from .resources import shapes_path
 
-        return bind_prefixes(Graph()).parse(shapes_path(), format="turtle")
+        shapes = shapes_path()
     graph = bind_prefixes(Graph())
     for document in _documents(shapes, format=None, max_bytes=max_bytes):
         for triple in document.triples():
@@ -290,28 +295,23 @@ def _graph_document(graph: Graph) -> RdfDocument:
     return RdfDocument(str(graph.identifier), "rdflib", quads)
 
 
-def _asserted_quads(kg: KnowledgeGraph) -> Iterator[ox.Quad]:
-    """Every triple of the source graphs (not the inferred one), in the default graph."""
+def _asserted_triples(kg: KnowledgeGraph) -> Iterator[ox.Triple]:
+    """Every triple of the source graphs (not the inferred one)."""
     for graph in kg.asserted_graphs():
         for quad in kg.store.quads_for_pattern(None, None, None, graph):
-            yield ox.Quad(quad.subject, quad.predicate, quad.object)
+            yield ox.Triple(quad.subject, quad.predicate, quad.object)
 
 
-def _entailed_store(
-    asserted: ox.Store, inference: str, kg: KnowledgeGraph | None, progress: Progress
-) -> ox.Store:
+def _entailed_store(asserted: Triples, inference: str, kg: KnowledgeGraph | None, progress: Progress) -> Triples:
     """The asserted triples plus their RDFS or OWL 2 RL closure.
 
     For the shipped graph alone the OWL 2 RL closure is the one the snapshot
     already holds (graph/inferred); otherwise it is computed, as the build does.
     """
-    entailed = ox.Store()
-    entailed.extend(asserted)
+    entailed = dict(asserted)
     if inference == "owlrl" and kg is not None:
-        entailed.extend(
-            ox.Quad(q.subject, q.predicate, q.object)
-            for q in kg.store.quads_for_pattern(None, None, None, kg.graph_iri(_INFERRED_GRAPH))
-        )
+        inferred = kg.store.quads_for_pattern(None, None, None, kg.graph_iri(_INFERRED_GRAPH))
+        entailed.update(dict.fromkeys(ox.Triple(q.subject, q.predicate, q.object) for q in inferred))
         return entailed
     graph = to_rdflib_graph(asserted)
     if inference == "owlrl":
@@ -322,10 +322,12 @@ def _entailed_store(
     else:
         progress("computing the RDFS closure (owlrl)")
         closure = _rdfs_closure(graph)
-    entailed.extend(
-        ox.Quad(ox_term(s), ox_term(p), ox_term(o))  # type: ignore[arg-type]
-        for s, p, o in closure
-        if not isinstance(s, RdfLiteral) and isinstance(p, URIRef)
+    entailed.update(
+        dict.fromkeys(
+            ox.Triple(ox_term(s), ox_term(p), ox_term(o))  # type: ignore[arg-type]
+            for s, p, o in closure
+            if not isinstance(s, RdfLiteral) and isinstance(p, URIRef)
+        )
     )
     return entailed
 
@@ -363,7 +365,7 @@ def _resolve_engine(engine: str) -> str:
     return engine
 
 
-def _run_engine(engine: str, data: ox.Store, shapes: Graph) -> Graph:
+def _run_engine(engine: str, data: Triples, shapes: Graph) -> Graph:
     """Validate *data* against *shapes* with SHACL-SPARQL and SHACL-AF targets enabled; return the report."""
     options: dict[str, Any] = {
         "shacl_graph": shapes,
@@ -378,7 +380,12 @@ def _run_engine(engine: str, data: ox.Store, shapes: Graph) -> Graph:
 
         run = pyshacl_turbo.validate
         refusals: tuple[type[Exception], ...] = (TurboRefusal, pyshacl_turbo.ValidationFailure, ValueError)
-        data_graph: Any = data
+        # N-Triples text for both graphs, read by the engine's own parser: every term reaches it exactly
+        # as read, and both graphs the same way (a pyoxigraph store keeps numbers by value, and rdflib
+        # graphs are read through their Python values, "1"^^xsd:boolean as true)
+        shapes_triples = (ox.Triple(*(ox_term(t) for t in triple)) for triple in shapes)  # type: ignore[arg-type]
+        data_graph: Any = ntriples(data)
+        options.update(data_graph_format="nt", shacl_graph=ntriples(shapes_triples), shacl_graph_format="nt")
     else:
         import pyshacl
         from pyshacl.errors import ReportableRuntimeError
@@ -386,13 +393,14 @@ def _run_engine(engine: str, data: ox.Store, shapes: Graph) -> Graph:
         run = pyshacl.validate
         refusals = (ReportableRuntimeError,)
         data_graph = to_rdflib_graph(data)
+        options["_normalize_report_literals"] = False
     try:
         _, report, _ = run(data_graph, **options)
     except refusals as exc:
         raise ShapesError(f"the shapes graph is not usable: {exc}") from exc
     if not isinstance(report, Graph):
         raise ShapesError(f"the {engine} engine returned no report graph")
-    return report
+    return exact_graph(report)
 
 
 # --- reports -----------------------------------------------------------------------------------
@@ -488,8 +496,29 @@ def rdflib_term(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> N
         if term.language:
             return RdfLiteral(term.value, lang=term.language)
         datatype = term.datatype.value
-        return RdfLiteral(term.value, datatype=None if datatype == _XSD_STRING else URIRef(datatype))
+        if datatype == _XSD_STRING:
+            return RdfLiteral(term.value)
+        return RdfLiteral(term.value, datatype=URIRef(datatype), normalize=False)
     raise TypeError(f"RDF-star triple terms are not supported: {term!r}")
+
+
+def exact_literal(term: RdfLiteral) -> RdfLiteral:
+    """*term* as :func:`rdflib_term` gives it: an xsd:string is a plain literal, every lexical form as written."""
+    if term.language or term.datatype is None:
+        return term
+    if term.datatype == XSD.string:
+        return RdfLiteral(str(term))
+    return RdfLiteral(str(term), datatype=term.datatype, normalize=False)
+
+
+def exact_graph(graph: Graph) -> Graph:
+    """*graph* with its literals in the one form the validation path uses (see :func:`rdflib_term`)."""
+    if not any(isinstance(o, RdfLiteral) and o.datatype == XSD.string for o in graph.objects()):
+        return graph
+    out = bind_prefixes(Graph())
+    for s, p, o in graph:
+        out.add((s, p, exact_literal(o) if isinstance(o, RdfLiteral) else o))
+    return out
 
 
 def ox_term(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
@@ -507,8 +536,13 @@ def ox_term(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
     raise TypeError(f"not an RDF term: {term!r}")
 
 
-def to_rdflib_graph(store: ox.Store) -> Graph:
-    """Every triple of *store* (all graphs merged) in a new rdflib Graph."""
+def ntriples(triples: Iterable[ox.Triple]) -> str:
+    """*triples* as N-Triples text (RDF 1.1 N-Triples: each term exactly as it is)."""
+    return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")  # type: ignore[union-attr]
+
+
+def to_rdflib_graph(store: Iterable[ox.Triple] | Iterable[ox.Quad]) -> Graph:
+    """Every triple of *store* (triples, or quads with all graphs merged) in a new rdflib Graph, terms exact."""
     graph = bind_prefixes(Graph())
     cache: dict[Any, Node] = {}
 
@@ -518,8 +552,8 @@ def to_rdflib_graph(store: ox.Store) -> Graph:
             converted = cache[t] = rdflib_term(t)
         return converted
 
-    for quad in store:
-        graph.add((term(quad.subject), term(quad.predicate), term(quad.object)))
+    for triple in store:
+        graph.add((term(triple.subject), term(triple.predicate), term(triple.object)))
     return graph
 
 
@@ -578,25 +612,29 @@ _LABEL_PREDICATES = tuple(ox.NamedNode(str(p)) for p in (SKOS.prefLabel, RDFS.la
 _NOTATION = ox.NamedNode(str(SKOS.notation))
 
 
-def _labels(store: ox.Store, results: Iterable[ValidationResult]) -> dict[Node, str]:
+def _labels(triples: Triples, results: Iterable[ValidationResult]) -> dict[Node, str]:
     """``notation label`` for each focus node and IRI value that the data names."""
     labels: dict[Node, str] = {}
     nodes = {r.focus for r in results} | {r.value for r in results if isinstance(r.value, URIRef)}
-    for node in nodes:
-        if not isinstance(node, URIRef):
-            continue
-        subject = ox.NamedNode(str(node))
+    wanted = {ox.NamedNode(str(node)) for node in nodes if isinstance(node, URIRef)}
+    if not wanted:
+        return labels
+    found: dict[tuple[ox.NamedNode, ox.NamedNode], list[ox.Literal]] = {}
+    for triple in triples:
+        if triple.subject in wanted and isinstance(triple.object, ox.Literal):
+            found.setdefault((triple.subject, triple.predicate), []).append(triple.object)  # type: ignore[arg-type]
+    for subject in wanted:
+        node = URIRef(subject.value)
         label = next(
             (
-                quad.object.value
+                literal.value
                 for predicate in _LABEL_PREDICATES
-                for quad in store.quads_for_pattern(subject, predicate, None)
-                if isinstance(quad.object, ox.Literal) and quad.object.language in (None, "", "en")
+                for literal in found.get((subject, predicate), ())
+                if literal.language in (None, "", "en")
             ),
             None,
         )
-        notations = store.quads_for_pattern(subject, _NOTATION, None)
-        notation = next((q.object.value for q in notations if isinstance(q.object, ox.Literal)), None)
+        notation = next((literal.value for literal in found.get((subject, _NOTATION), ())), None)
         parts = [p for p in (notation, label) if p]
         if notation and label and label.startswith(notation):
             parts = [label]

@@ -203,6 +203,7 @@ def _run_gunicorn(app: Flask, settings: Settings, started: float) -> None:
     def post_worker_init(_worker: Worker) -> None:
         # After gunicorn's signal handlers are in place, so that a SIGTERM during start-up still stops it.
         engine.executor.start()
+        _start_validation(app)
         status = engine.executor.status()
         log.info(
             "HTTP process %d: %d query workers ready (network isolated: %s)",
@@ -259,6 +260,15 @@ def _run_gunicorn(app: Flask, settings: Settings, started: float) -> None:
             engine.close()
 
 
+def _start_validation(app: Flask) -> None:
+    """Start this process's validation workers in the background, so the first validation does not wait."""
+    if "validator.run" in app.view_functions:
+        from ..web.site.validator import start_pool
+
+        with app.app_context():
+            start_pool()
+
+
 def _run_waitress(app: Flask, settings: Settings, started: float) -> None:
     """Serve *app* with waitress, threads in this one process (platforms without fork)."""
     from waitress.server import create_server
@@ -267,6 +277,7 @@ def _run_waitress(app: Flask, settings: Settings, started: float) -> None:
 
     engine = app.extensions[EXTENSION].engine
     engine.executor.start()
+    _start_validation(app)
     status = engine.executor.status()
     log.info(
         "%d query workers ready (network isolated: %s)",

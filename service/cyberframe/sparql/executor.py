@@ -36,7 +36,7 @@ from dataclasses import asdict, dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
-from .worker import Job, Outcome, WorkerSettings
+from .worker import Job, Outcome, ValidationJob, WorkerSettings
 
 log = logging.getLogger("cyberframe.executor")
 
@@ -211,7 +211,7 @@ class QueryExecutor:
 
     # -- running jobs ------------------------------------------------------
 
-    def run(self, job: Job, timeout: float) -> Outcome:
+    def run(self, job: Job | ValidationJob, timeout: float) -> Outcome:
         """Run *job*, answering within *timeout* seconds or raising.
 
         Raises :class:`QueryTimeout` (the worker was killed), :class:`ExecutorBusy`
@@ -219,7 +219,24 @@ class QueryExecutor:
         """
         deadline = time.monotonic() + timeout
         self.start(wait=False)
-        worker = self._acquire(deadline)
+        return self._run_on(self._acquire(deadline), job, deadline, timeout)
+
+    def reserve(self, wait: float = 0.0) -> Reservation:
+        """An idle worker held for a job not yet known (admission before a request body is read).
+
+        Raises :class:`ExecutorBusy` when none becomes free within *wait* seconds
+        or too many requests wait already. Use it as a context manager: a
+        reservation that ran no job gives its worker back on exit.
+        """
+        self.start(wait=False)
+        return Reservation(self, self._acquire(time.monotonic() + wait))
+
+    def _release(self, worker: _Worker) -> None:
+        with self._lock:
+            self._busy -= 1
+        self._idle.put(worker)
+
+    def _run_on(self, worker: _Worker, job: Job | ValidationJob, deadline: float, timeout: float) -> Outcome:
         killed = False
         try:
             worker.conn.send(job)
@@ -227,13 +244,15 @@ class QueryExecutor:
             if not worker.conn.poll(max(0.0, remaining)):
                 killed = True
                 self._kill(worker, timed_out=True)
-                raise QueryTimeout(f"the query ran for more than {timeout:g} s and was stopped")
+                what = "validation" if isinstance(job, ValidationJob) else "query"
+                raise QueryTimeout(f"the {what} ran for more than {timeout:g} s and was stopped")
             outcome: Outcome = worker.conn.recv()
         except (EOFError, OSError) as exc:
             killed = True
             self._kill(worker, timed_out=False)
+            what = "validation" if isinstance(job, ValidationJob) else "query"
             raise WorkerLost(
-                "the query worker stopped while running the query (it ran out of its memory limit or crashed)"
+                f"the worker stopped while running the {what} (it ran out of its memory limit or crashed)"
             ) from exc
         finally:
             with self._lock:
@@ -395,6 +414,33 @@ class QueryExecutor:
             process.kill()
             raise RuntimeError(f"unexpected first message from worker {process.pid}: {tag!r}")
         return _Worker(process, parent, pid=info["pid"], network_isolated=info["network_isolated"])
+
+
+class Reservation:
+    """A worker held by :meth:`QueryExecutor.reserve` for one job."""
+
+    def __init__(self, executor: QueryExecutor, worker: _Worker) -> None:
+        self._executor = executor
+        self._worker: _Worker | None = worker
+
+    def run(self, job: Job | ValidationJob, timeout: float) -> Outcome:
+        """Run *job* on the reserved worker within *timeout* seconds (see :meth:`QueryExecutor.run`)."""
+        worker, self._worker = self._worker, None
+        if worker is None:
+            raise RuntimeError("a reservation runs one job")
+        return self._executor._run_on(worker, job, time.monotonic() + timeout, timeout)
+
+    def release(self) -> None:
+        """Give the worker back unused."""
+        worker, self._worker = self._worker, None
+        if worker is not None:
+            self._executor._release(worker)
+
+    def __enter__(self) -> Reservation:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
 
 
 def _wait(process: subprocess.Popen[bytes], timeout: float) -> bool:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import importlib
 import json
 import os
 import re
@@ -106,11 +107,39 @@ class Job:
 
 
 @dataclass(frozen=True)
+class Document:
+    """One RDF document of a :class:`ValidationJob`: bytes already read, or a local file the worker reads."""
+
+    source: str
+    data: bytes | None = None
+    path: str | None = None
+    format: str | None = None
+    base_iri: str | None = None
+
+
+@dataclass(frozen=True)
+class ValidationJob:
+    """SHACL validation run in a worker (SHACL §3.4): parsing and validating under its time and memory limits.
+
+    The worker's dataset is the shipped asserted graph; ``include_shipped``
+    adds it to *data*, as :func:`cyberframe.validation.validate` does.
+    """
+
+    data: tuple[Document, ...]
+    shapes: tuple[Document, ...] = ()
+    inference: str = "none"
+    engine: str = "auto"
+    include_shipped: bool = True
+    max_bytes: int = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True)
 class Outcome:
     """What a worker answers: a serialised result, or why there is none."""
 
     status: str
-    """``ok``, ``syntax`` (the query does not parse), ``not-acceptable`` or ``error``."""
+    """``ok``, ``syntax`` (the query does not parse), ``not-acceptable`` or ``error``; for validation also
+    ``input`` (bad RDF: ``extra`` has the kind, line and column), ``shapes`` (unusable shapes) and ``memory``."""
     kind: str = ""
     format: str = ""
     body: bytes = b""
@@ -131,6 +160,8 @@ class WorkerSettings:
     """Bytes of address space (RLIMIT_AS), None for no limit."""
     in_memory: bool = False
     """Copy the shared store into this worker's memory (small datasets: faster queries) instead of querying it."""
+    preload: tuple[str, ...] = ()
+    """Modules imported before the worker says it is ready (a validation worker's engines), if installed."""
 
 
 def _dataset_options(job: Job) -> dict[str, Any]:
@@ -257,6 +288,62 @@ def answer(store: ox.Store, job: Job) -> Outcome:
         return Outcome("error", message=f"query evaluation failed: {type(exc).__name__}: {_one_line(exc)}")
 
 
+def validate_job(store: ox.Store, job: ValidationJob) -> Outcome:
+    """Run a :class:`ValidationJob`; the report goes back as N-Triples, every term exact."""
+    from ..rdfio import RdfDocument, RdfInputError, parse_rdf, read_rdf_file
+    from ..validation import ShapesError, ntriples, validate
+
+    def read(document: Document) -> RdfDocument:
+        if document.data is None:
+            return read_rdf_file(document.path or "-", format=document.format, max_bytes=job.max_bytes)
+        syntax = document.format or "turtle"
+        return parse_rdf(
+            document.data, format=syntax, source=document.source, base_iri=document.base_iri, max_bytes=job.max_bytes
+        )
+
+    try:
+        data = [read(d) for d in job.data]
+        shapes = [read(d) for d in job.shapes] or None
+        shipped = []
+        if job.include_shipped:
+            quads = tuple(ox.Quad(q.subject, q.predicate, q.object) for q in store)
+            shipped = [RdfDocument("cyberframe", "nquads", quads)]
+        outcome = validate(
+            [*shipped, *data],
+            shapes=shapes,
+            inference=job.inference,  # type: ignore[arg-type]
+            engine=job.engine,  # type: ignore[arg-type]
+            include_shipped=False,
+            max_bytes=job.max_bytes,
+        )
+    except RdfInputError as exc:
+        extra = {"kind": exc.kind, "source": exc.source, "reason": exc.reason, "http": exc.status}
+        return Outcome("input", message=str(exc), line=exc.line, column=exc.column, extra=extra)
+    except ShapesError as exc:
+        return Outcome("shapes", message=str(exc))
+    except MemoryError:
+        return Outcome("memory", message="the validation ran out of its memory limit")
+    except ValueError as exc:
+        return Outcome("error", message=str(exc), extra={"client": True})
+    report = ntriples(ox.Triple(*(_ox(t) for t in triple)) for triple in outcome.report_graph)
+    extra = {
+        "triples": outcome.triples,
+        "submitted": [len(d) for d in data],
+        "formats": [d.format for d in data],
+        "engine": outcome.engine,
+        "inference": outcome.inference,
+        "seconds": outcome.seconds,
+        "labels": {str(node): label for node, label in outcome.labels.items()},
+    }
+    return Outcome("ok", kind="report", format="ntriples", body=report.encode("utf-8"), extra=extra)
+
+
+def _ox(term: Any) -> Any:
+    from ..validation import ox_term
+
+    return ox_term(term)
+
+
 def _die_with_parent() -> None:
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):
@@ -310,6 +397,13 @@ def serve_jobs(conn: Connection, settings: WorkerSettings) -> None:
     _die_with_parent()
     try:
         store = open_store(os.fsdecode(conn.recv_bytes()), in_memory=settings.in_memory)
+        payload = conn.recv_bytes()
+        store = ox.Store()
+        store.load(payload, format=ox.RdfFormat.N_QUADS)
+        del payload
+        for module in settings.preload:
+            with contextlib.suppress(ImportError):
+                importlib.import_module(module)
         isolated = isolate_network() if settings.isolate_network else False
         _limit_memory(settings.memory_limit)
         conn.send(("ready", {"pid": os.getpid(), "network_isolated": isolated}))
@@ -324,7 +418,7 @@ def _answer_jobs(conn: Connection, store: ox.Store) -> None:
             job = conn.recv()
             if job is None:
                 return
-            conn.send(answer(store, job))
+            conn.send(validate_job(store, job) if isinstance(job, ValidationJob) else answer(store, job))
     except (EOFError, BrokenPipeError, KeyboardInterrupt):
         return  # the parent has gone or is stopping us
 
@@ -356,4 +450,6 @@ def on_deep_stack(run: Callable[[], None], memory_limit: int | None) -> None:
 def main(argv: list[str] | None = None) -> None:
     """The worker process's entry point: ``FD SETTINGS`` - serve jobs on the inherited socket FD."""
     args = sys.argv[1:] if argv is None else argv
-    serve_jobs(Connection(int(args[0])), WorkerSettings(**json.loads(args[1])))
+    options = json.loads(args[1])
+    options["preload"] = tuple(options.get("preload", ()))
+    serve_jobs(Connection(int(args[0])), WorkerSettings(**options))

@@ -18,23 +18,31 @@ guessed), or the RDF itself as the body with its media type as
 
 from __future__ import annotations
 
+import base64
 import json
-import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-import pyoxigraph as ox
 from flask import Blueprint, Response, request
 from rdflib import URIRef
 from rdflib.namespace import SH
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ...errors import ProtocolError
-from ...rdfio import ALIASES, EXTENSIONS, RdfDocument, RdfInputError, format_name, parse_rdf
+from ...rdfio import ALIASES, EXTENSIONS, RdfInputError, format_name
 from ...sparql.cache import Answer
 from ...sparql.engine import TRUNCATED_HEADER
 from ...sparql.formats import HTML, JSON_DOCUMENT, TURTLE, Format
-from ...validation import ShapesError, ValidationOutcome, ValidationResult, shorten, shorten_path, validate
+from ...sparql.validator import BoundedValidator, Limits, ValidationRefused, shipped_store
+from ...sparql.worker import Document, ValidationJob
+from ...validation import (
+    INFERENCE_MODES,
+    ShapesError,
+    ValidationOutcome,
+    ValidationResult,
+    shorten,
+    shorten_path,
+)
 from ..negotiation import choose
 from ..responses import error_response, send, uncacheable
 from .context import html_answer, site
@@ -73,32 +81,34 @@ class Submission:
     source: str
     text: str | None = None  #: pasted text, shown again in the form
     chosen: str = ""  #: the form's choice of syntax, shown again
+    inference: str = "none"
+    shapes: tuple[Document, ...] = ()  #: the user's own shapes (field ``shapes``), else cyberframe's
 
 
 def _max_bytes() -> int:
     return site().settings.validate_max_bytes
 
 
-def _gate() -> threading.BoundedSemaphore:
-    """At most ``validate_concurrency`` validations at once; each takes about half a second of one CPU."""
-    limit = site().settings.validate_concurrency
-    gate: threading.BoundedSemaphore = site().memo("validate-gate", lambda: threading.BoundedSemaphore(limit))
-    return gate
+def _validator() -> BoundedValidator:
+    """``validate_concurrency`` validation workers holding cyberframe's asserted graph, one pool per app."""
 
-
-def _shipped() -> RdfDocument:
-    """cyberframe's asserted ontology and data (never the inferred graph), parsed once per app."""
-
-    def make() -> RdfDocument:
-        kg = site().engine.dataset.kg
-        quads = tuple(
-            ox.Quad(q.subject, q.predicate, q.object)
-            for graph in kg.asserted_graphs()
-            for q in kg.store.quads_for_pattern(None, None, None, graph)
+    def make() -> BoundedValidator:
+        settings = site().settings
+        limits = Limits(settings.validate_timeout, settings.validate_memory_mb)
+        return BoundedValidator(
+            shipped_store(site().engine.dataset.kg),
+            workers=settings.validate_concurrency,
+            limits=limits,
+            isolate_network=settings.isolate_network,
         )
-        return RdfDocument("cyberframe", "nquads", quads)
 
-    return site().memo("validate-shipped", make)
+    validator: BoundedValidator = site().memo("validate-pool", make)
+    return validator
+
+
+def start_pool() -> None:
+    """Start the validation workers in the background, so the first validation does not wait for them."""
+    _validator().executor.start(wait=False)
 
 
 @bp.route("/validate", methods=["GET"])
@@ -118,6 +128,9 @@ def _form_context(**extra: Any) -> dict[str, Any]:
         "groups": [],
         "problem": None,
         "source": None,
+        "inference_modes": INFERENCE_MODES,
+        "inference": "none",
+        "downloads": None,
     }
     context.update(extra)
     return context
@@ -127,27 +140,32 @@ def _form_context(**extra: Any) -> dict[str, Any]:
 def run() -> Response:
     """Validate the posted RDF against the shapes, with cyberframe's data, and send the report."""
     fmt = choose(REPORT_FORMATS)
+    validator = _validator()
+    try:  # admission before the body is read: a busy validator answers at once
+        reservation = validator.reserve()
+    except ValidationRefused as exc:
+        raise ProtocolError(exc.status, exc.message, headers={"Retry-After": str(exc.retry_after or 2)}) from exc
     submission: Submission | None = None
-    try:
-        submission = _submission()
-        syntax = submission.syntax or _guess(submission)
-        document = parse_rdf(
-            submission.data, format=syntax, source=submission.source, base_iri=request.base_url, max_bytes=_max_bytes()
-        )
-    except RequestEntityTooLarge:
-        return _refuse(fmt, 413, f"the request body is larger than the limit of {_max_bytes()} bytes", None, None)
-    except RdfInputError as exc:
-        return _refuse(fmt, exc.status, str(exc), exc, submission)
-    gate = _gate()
-    if not gate.acquire(blocking=False):  # never hold a server thread waiting: answer busy at once
-        raise ProtocolError(503, "the validator is busy; try again shortly", headers={"Retry-After": "2"})
-    try:
-        outcome = validate([_shipped(), document], include_shipped=False, engine="auto")
-    except ShapesError as exc:  # pragma: no cover - our shapes are well-formed (a test)
-        raise ProtocolError(500, str(exc)) from exc
-    finally:
-        gate.release()
-    return _report(fmt, outcome, submission, document)
+    with reservation:
+        try:
+            submission = _submission()
+            syntax = submission.syntax or _guess(submission)
+            document = Document(submission.source, submission.data, format=syntax, base_iri=request.base_url)
+            job = ValidationJob(
+                data=(document,), shapes=submission.shapes, inference=submission.inference, max_bytes=_max_bytes()
+            )
+            outcome, figures = validator.run(job, reservation)
+        except RequestEntityTooLarge:
+            return _refuse(fmt, 413, f"the request body is larger than the limit of {_max_bytes()} bytes", None, None)
+        except RdfInputError as exc:
+            return _refuse(fmt, exc.status, str(exc), exc, submission)
+        except ShapesError as exc:
+            return _refuse(fmt, 400, f"the shapes are not usable: {exc}", None, submission)
+        except ValidationRefused as exc:
+            if exc.retry_after is not None and fmt.key != "html":
+                raise ProtocolError(exc.status, exc.message, headers={"Retry-After": str(exc.retry_after)}) from exc
+            return _refuse(fmt, exc.status, exc.message, None, submission)
+    return _report(fmt, outcome, submission, figures)
 
 
 def _submission() -> Submission:
@@ -155,19 +173,25 @@ def _submission() -> Submission:
     mimetype = request.mimetype
     if mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
         syntax = (request.form.get("syntax") or request.args.get("syntax") or "").strip() or None
+        inference = (request.form.get("inference") or request.args.get("inference") or "none").strip()
+        if inference not in INFERENCE_MODES:
+            raise RdfInputError("form", f"inference must be one of {', '.join(INFERENCE_MODES)}, not {inference!r}")
+        shapes = _shapes()
         upload = request.files.get("file")
         if upload is not None and upload.filename:
             data = upload.stream.read(_max_bytes() + 1)
             name = upload.filename
             if syntax is None:
                 syntax = _syntax_of_name(name)
-            return Submission(data, syntax, name, chosen=request.form.get("syntax", ""))
+            chosen = request.form.get("syntax", "")
+            return Submission(data, syntax, name, chosen=chosen, inference=inference, shapes=shapes)
         text = request.form.get("data", "")
         if not text.strip():
             raise RdfInputError(
                 "form", "nothing to validate: paste RDF into the text box or choose a file", kind="empty"
             )
-        return Submission(text.encode("utf-8"), syntax, "pasted text", text, request.form.get("syntax", ""))
+        chosen = request.form.get("syntax", "")
+        return Submission(text.encode("utf-8"), syntax, "pasted text", text, chosen, inference, shapes)
     if not mimetype:
         raise RdfInputError(
             "request", "say what the body is: a Content-Type such as text/turtle, or a form", kind="format"
@@ -178,6 +202,16 @@ def _submission() -> Submission:
         raise RdfInputError("request", f"unsupported Content-Type {mimetype!r}; send one of {known}", kind="format")
     data = request.get_data(cache=False)
     return Submission(data, format_alias(syntax), "request body")
+
+
+def _shapes() -> tuple[Document, ...]:
+    """The form's optional ``shapes`` file: the user's own SHACL shapes instead of cyberframe's."""
+    upload = request.files.get("shapes")
+    if upload is None or not upload.filename:
+        return ()
+    data = upload.stream.read(_max_bytes() + 1)
+    syntax = _syntax_of_name(upload.filename) or "turtle"
+    return (Document(upload.filename, data, format=syntax, base_iri=request.base_url),)
 
 
 def format_alias(name: str) -> str | None:
@@ -213,12 +247,18 @@ def _refuse(
     if fmt.key != "html":
         return error_response(status, message, line=line, column=column)
     text = submission.text if submission is not None else ""
+    shown = text or (submission.data.decode("utf-8", "replace") if submission is not None else "")
     excerpt: list[tuple[int, str]] = []
-    if text and line:
-        lines = text.splitlines()
+    if shown and line and error is not None and error.source == submission.source:  # type: ignore[union-attr]
+        lines = shown.splitlines()
         excerpt = [(n, lines[n - 1]) for n in range(max(1, line - 1), min(len(lines), line + 1) + 1)]
     problem = {"status": status, "message": message, "line": line, "column": column, "excerpt": excerpt}
-    context = _form_context(problem=problem, text=text or "", syntax=submission.chosen if submission else "")
+    context = _form_context(
+        problem=problem,
+        text=text or "",
+        syntax=submission.chosen if submission else "",
+        inference=submission.inference if submission else "none",
+    )
     answer = html_answer("validate.html", status=status, **context)
     return uncacheable(send(answer))
 
@@ -235,15 +275,15 @@ def _groups(outcome: ValidationOutcome) -> list[FocusGroup]:
     return sorted(groups.values(), key=lambda g: (min(order.get(r.severity, 3) for r in g.results), g.focus))
 
 
-def _report(fmt: Format, outcome: ValidationOutcome, submission: Submission, document: RdfDocument) -> Response:
+def _report(fmt: Format, outcome: ValidationOutcome, submission: Submission, figures: dict[str, Any]) -> Response:
     summary = {
         "conforms": outcome.conforms,
         "violations": len(outcome.violations),
         "warnings": len(outcome.warnings),
         "infos": len(outcome.infos),
         "source": submission.source,
-        "syntax": document.format,
-        "submitted_triples": len(document),
+        "syntax": figures["formats"][0],
+        "submitted_triples": figures["submitted"][0],
         "validated_triples": outcome.triples,
         "engine": outcome.engine,
         "inference": outcome.inference,
@@ -251,10 +291,10 @@ def _report(fmt: Format, outcome: ValidationOutcome, submission: Submission, doc
     }
     results = outcome.to_dicts()
     truncated = len(results) > MAX_REPORTED
+    payload = {**summary, "truncated": truncated, "results": results[:MAX_REPORTED]}
+    json_body = (json.dumps(payload, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
     if fmt.key == "json":
-        payload = {**summary, "truncated": truncated, "results": results[:MAX_REPORTED]}
-        body = (json.dumps(payload, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
-        answer = Answer(200, body, fmt.content_type)
+        answer = Answer(200, json_body, fmt.content_type)
     elif fmt.key == "turtle":
         answer = Answer(200, outcome.report_turtle().encode("utf-8"), fmt.content_type)
     else:
@@ -265,12 +305,40 @@ def _report(fmt: Format, outcome: ValidationOutcome, submission: Submission, doc
             text=submission.text or "",
             syntax=submission.chosen,
             source=submission.source,
+            inference=submission.inference,
+            downloads=_downloads(outcome, json_body),
         )
         answer = html_answer("validate.html", **context)
     response = uncacheable(send(answer))
     if truncated and fmt.key != "turtle":
         response.headers[TRUNCATED_HEADER] = "true"
     return response
+
+
+def report_text(outcome: ValidationOutcome) -> str:
+    """The report for reading: one block per result, then the verdict (as ``cyberframe validate`` prints)."""
+    lines: list[str] = []
+    for r in outcome.results:
+        where = r.path_text or "(focus node)"
+        value = "" if r.value is None else f"  value {shorten(r.value)}"
+        lines += [f"{r.severity_name}  {shorten(r.focus)}  {where}{value}", f"  {r.message}"]
+        lines += [f"  [{shorten(r.source_shape)}]", ""]
+    verdict = "Conforms." if outcome.conforms else f"Does not conform: {len(outcome.results)} results."
+    lines.append(f"{verdict} ({outcome.triples} triples, inference {outcome.inference}, {outcome.engine})")
+    return "\n".join(lines) + "\n"
+
+
+def _downloads(outcome: ValidationOutcome, json_body: bytes) -> list[tuple[str, str, str]]:
+    """(label, file name, data: URI) for the report as Turtle, JSON and text: saved from the page, never stored."""
+    files = (
+        ("Turtle", "report.ttl", "text/turtle", outcome.report_turtle().encode("utf-8")),
+        ("JSON", "report.json", "application/json", json_body),
+        ("Text", "report.txt", "text/plain", report_text(outcome).encode("utf-8")),
+    )
+    return [
+        (label, name, f"data:{media};charset=utf-8;base64,{base64.b64encode(body).decode('ascii')}")
+        for label, name, media, body in files
+    ]
 
 
 def result_path(result: ValidationResult) -> str | None:

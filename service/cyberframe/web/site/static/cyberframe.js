@@ -207,11 +207,29 @@
     input.addEventListener("blur", function () { setTimeout(close, 200); });
   }
 
+  // The validation form: an empty submit (no text, no file) is caught before it is sent.
+  function guardEmptySubmit(form) {
+    var message = document.getElementById("empty-submit");
+    form.addEventListener("submit", function (event) {
+      var text = form.querySelector("textarea[name=data]");
+      var file = form.querySelector("input[name=file]");
+      var empty = (!text || !text.value.trim()) && (!file || !file.files || file.files.length === 0);
+      if (empty) {
+        event.preventDefault();
+        if (message) { message.hidden = false; }
+        if (text) { text.focus(); }
+      } else if (message) {
+        message.hidden = true;
+      }
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     Array.prototype.forEach.call(document.querySelectorAll("input[data-suggest]"), enhanceSuggest);
     enhanceYasgui();
     Array.prototype.forEach.call(document.querySelectorAll("input[data-filter]"), enhanceFilter);
     Array.prototype.forEach.call(document.querySelectorAll("table.sortable"), makeSortable);
+    Array.prototype.forEach.call(document.querySelectorAll("form.validate-form"), guardEmptySubmit);
     enhanceExample();
   });
 }());
