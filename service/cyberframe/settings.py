@@ -181,7 +181,7 @@ class Settings:
     validate_max_bytes: int = _row(
         1 << 20,
         "VALIDATE_MAX_BYTES",
-        "Largest RDF document POST /validate accepts, in bytes.",
+        "Largest document POST /validate and POST /coverage accept, in bytes (RDF, CSV or XLSX).",
         flag="--validate-max-bytes",
         kind=int,
         minimum=1,

@@ -397,10 +397,6 @@ def serve_jobs(conn: Connection, settings: WorkerSettings) -> None:
     _die_with_parent()
     try:
         store = open_store(os.fsdecode(conn.recv_bytes()), in_memory=settings.in_memory)
-        payload = conn.recv_bytes()
-        store = ox.Store()
-        store.load(payload, format=ox.RdfFormat.N_QUADS)
-        del payload
         for module in settings.preload:
             with contextlib.suppress(ImportError):
                 importlib.import_module(module)
