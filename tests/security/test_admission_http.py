@@ -69,7 +69,8 @@ def listener() -> Iterator[tuple[int, list]]:
 def open_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A server whose workers keep the network: only admission stands between a SERVICE and the listener."""
     log = Path(tmp_path_factory.mktemp("admission")) / "serve.log"
-    server = start_server(request, ["--workers", "2", "--timeout", "5", "--no-isolate-network"], log)
+    args = ["--http-workers", "1", "--workers", "2", "--timeout", "5", "--no-isolate-network"]  # /health: one process
+    server = start_server(request, args, log)
     yield server
     server.stop()
 

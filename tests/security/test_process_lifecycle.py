@@ -31,7 +31,7 @@ SLOW = (
 
 
 def _workers_of(pid: int) -> list[int]:
-    """The query worker processes among the descendants of *pid*."""
+    """The query worker processes among the descendants of *pid* (validation workers preload modules; these don't)."""
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -43,7 +43,7 @@ def _workers_of(pid: int) -> list[int]:
             continue
         parent = int(stat.rsplit(")", 1)[1].split()[1])
         state = stat.rsplit(")", 1)[1].split()[0]
-        if state != "Z" and b"cyberframe.sparql.worker" in command:
+        if state != "Z" and b"cyberframe.sparql.worker" in command and b'"preload": []' in command:
             ancestor = parent
             while ancestor > 1:
                 if ancestor == pid:

@@ -204,15 +204,30 @@ def _row(table: MappingTable, record: MappingRecord, cardinality: str) -> dict[s
     }
 
 
+#: Slots that may hold several values ("|"-joined) when two derivations reach the same mapping.
+_MULTIVALUED = ("curation_rule", "see_also")
+
+
 def _unique(rows: list[dict[str, str]]) -> list[dict[str, str]]:
-    """The rows, after checking that no two say the same (subject, predicate, object) in the same set."""
-    seen: dict[tuple[str, ...], str] = {}
+    """One row per (set, subject, predicate, object): a derived set may reach the same pair by two chains
+    (two records, each with its own inputs); their rows merge into the first record's, their rules and
+    inputs joined with "|" and their comments with "; ". Rows that would merge but say different things
+    (relationship, rationale, basis, change type, justification) are an error."""
+    merged: dict[tuple[str, ...], dict[str, str]] = {}
     for row in rows:
         key = tuple(row[k] for k in ("mapping_source", "subject_id", "predicate_id", "predicate_modifier", "object_id"))
-        if key in seen:
-            raise ExportError(f"{row['record_id']} and {seen[key]} would be the same SSSOM row")
-        seen[key] = row["record_id"]
-    return rows
+        first = merged.get(key)
+        if first is None:
+            merged[key] = dict(row)
+            continue
+        if (first["other"], first["mapping_justification"]) != (row["other"], row["mapping_justification"]):
+            raise ExportError(f"{row['record_id']} and {first['record_id']} would be the same SSSOM row")
+        for slot in _MULTIVALUED:
+            values = [v for v in (first[slot].split("|") + row[slot].split("|")) if v]
+            first[slot] = "|".join(dict.fromkeys(values))
+        if row["comment"] and row["comment"] not in first["comment"]:
+            first["comment"] = "; ".join(c for c in (first["comment"], row["comment"]) if c)
+    return list(merged.values())
 
 
 def sssom_rows(table: MappingTable, names: Sequence[str] | None = None) -> list[dict[str, str]]:

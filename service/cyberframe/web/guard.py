@@ -78,8 +78,9 @@ class RequestGuard:
                 f"the request path is longer than {MAX_PATH} bytes; no resource here has one",
             )
         if self.trusted is not None:
-            host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "")
-            if not host_is_trusted(host, self.trusted):
+            # A Host header that is present but empty names no trusted host (the server's own name is not it).
+            host = environ["HTTP_HOST"] if "HTTP_HOST" in environ else environ.get("SERVER_NAME", "")
+            if not host or not host_is_trusted(host, self.trusted):
                 return _refuse(start_response, "400 Bad Request", "this service does not answer for that Host")
         if self.public is not None:
             public = self.public
