@@ -309,3 +309,17 @@ def test_readme_worked_example_is_what_the_cli_prints():
     result = invoke(str(ROOT / "examples" / "soa.csv"))
     assert result.exit_code == 0
     assert shown and shown == result.output.splitlines()[: len(shown)]
+
+
+def test_an_xlsx_decompression_bomb_is_refused_unread():
+    """40 MiB of zeros zip to about 40 KiB: the workbook is refused from its directory, before any XML is read."""
+    import zipfile
+
+    from cyberframe.coverage import XLSX_MAX_UNZIPPED, CoverageInputError, xlsx_rows
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b"\0" * (40 << 20))
+    assert len(buffer.getvalue()) < 1 << 20
+    with pytest.raises(CoverageInputError, match=f"over the limit of {XLSX_MAX_UNZIPPED}"):
+        xlsx_rows(buffer.getvalue())

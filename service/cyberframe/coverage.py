@@ -178,10 +178,26 @@ def csv_rows(data: bytes) -> list[list[str]]:
     return [row for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
 
 
+#: Bytes an XLSX workbook may hold once unzipped (its XML parts): a decompression bomb is refused unread.
+XLSX_MAX_UNZIPPED = 32 << 20
+
+
 def xlsx_rows(data: bytes) -> list[list[str]]:
     """The rows of the first worksheet of an XLSX workbook with a recognisable id column (else the first)."""
+    import zipfile
+
     from openpyxl import load_workbook
 
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unzipped = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, ValueError) as exc:
+        raise CoverageInputError(f"not a readable XLSX workbook: {exc}") from exc
+    if unzipped > XLSX_MAX_UNZIPPED:
+        raise CoverageInputError(
+            f"the XLSX workbook unpacks to {unzipped} bytes, over the limit of {XLSX_MAX_UNZIPPED}; "
+            "save the Statement of Applicability as CSV or trim the workbook"
+        )
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises zipfile, KeyError and its own errors for a damaged file

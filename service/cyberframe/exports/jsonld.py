@@ -85,6 +85,7 @@ _REUSED_TERMS: dict[str, dict[str, str]] = {
         "license": "iri",
         "creator": "value",
         "isPartOf": "iris",
+        "modified": "date",
     },
     "prov": {"wasDerivedFrom": "iris"},
 }
@@ -112,6 +113,8 @@ def _term(prefix: str, name: str, kind: str) -> str | dict[str, str]:
         return {"@id": iri, "@type": "@id"}
     if kind == "iris":
         return {"@id": iri, "@type": "@id", "@container": "@set"}
+    if kind == "date":  # coerced (JSON-LD 1.1 §4.2.3): plain readers that skip aliased value types keep the date
+        return {"@id": iri, "@type": "xsd:date"}
     return iri
 
 
