@@ -67,10 +67,16 @@ def descendants(pid: int) -> list[int]:
 
 
 def tree_rss_bytes(pid: int) -> int:
-    """Resident memory of *pid* and every process below it: whatever processes serve HTTP are counted."""
+    """Resident memory of *pid* and every process below it: whatever processes serve HTTP are counted.
+
+    Validation workers are left out: they start in the background after the server is up and load the SHACL
+    engines, so their arrival would read as growth; no request of these tests reaches them."""
     total = 0
     for member in (pid, *descendants(pid)):
         try:
+            with open(f"/proc/{member}/cmdline", "rb") as cmdline:
+                if b'"preload": ["' in cmdline.read():
+                    continue
             total += rss_bytes(member)
         except (OSError, RuntimeError):
             continue  # gone meanwhile
