@@ -247,3 +247,20 @@ def listening() -> Iterator[tuple[int, list]]:
         stop.set()
         thread.join(2)
         sock.close()
+
+
+def child_processes(pid: int, command_part: bytes = b"cyberframe.sparql.worker") -> list[int]:
+    """Processes whose parent is *pid* and whose command line holds *command_part* (from /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ")
+        except OSError:
+            continue
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        if parent == pid and command_part in command:
+            found.append(int(entry.name))
+    return found

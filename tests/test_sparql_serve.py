@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from sparql_support import ROOT, W3C_GRAPHS, start_server
+from sparql_support import ROOT, W3C_GRAPHS, child_processes, start_server
 
 SERVE = [sys.executable, "-m", "cyberframe.cli", "serve", "--host", "127.0.0.1", "--port", "0", "--workers", "1"]
 
@@ -64,10 +64,10 @@ def test_signal_stops_the_server_and_its_workers(request, tmp_path: Path, signum
     args = ["--http-workers", "2", "--workers", "2", "--validate-concurrency", "1", "--quiet"]
     server = start_server(request, args, tmp_path / "serve.log")
     try:
-        http_processes = _children(server.process.pid, b"cyberframe.cli")
+        http_processes = child_processes(server.process.pid, b"cyberframe.cli")
         assert len(http_processes) == 2, "the HTTP processes are the server's children"
         deadline = time.monotonic() + 60  # the validation workers start in the background
-        while len(workers := [w for p in http_processes for w in _children(p)]) < 6 and time.monotonic() < deadline:
+        while len(workers := [w for p in http_processes for w in child_processes(p)]) < 6 and time.monotonic() < deadline:
             time.sleep(0.1)
         assert len(workers) == 6, "each HTTP process has its own two query workers and one validation worker"
         started = time.monotonic()
@@ -81,23 +81,6 @@ def test_signal_stops_the_server_and_its_workers(request, tmp_path: Path, signum
     while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not any(_alive(pid) for pid in workers + http_processes)
-
-
-def _children(pid: int, command_part: bytes = b"cyberframe.sparql.worker") -> list[int]:
-    """Processes whose parent is *pid* and whose command line holds *command_part* (from /proc)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ")
-        except OSError:
-            continue
-        parent = int(stat.rsplit(")", 1)[1].split()[1])
-        if parent == pid and command_part in command:
-            found.append(int(entry.name))
-    return found
 
 
 def _alive(pid: int) -> bool:

@@ -7,11 +7,10 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from sparql_support import Server, start_server
+from sparql_support import Server, child_processes, start_server
 
 pytestmark = pytest.mark.slow  # a dedicated `cyberframe serve`
 
@@ -47,17 +46,7 @@ def _ready(server: Server) -> None:
 
 def _http_process(server: Server) -> int:
     """The process that reads requests: the server itself, or (gunicorn) its one HTTP worker process."""
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            command = (entry / "cmdline").read_bytes()
-        except OSError:
-            continue
-        if int(stat.rsplit(")", 1)[1].split()[1]) == server.process.pid and b"cyberframe.cli" in command:
-            return int(entry.name)
-    return server.process.pid
+    return next(iter(child_processes(server.process.pid, b"cyberframe.cli")), server.process.pid)
 
 
 def _rss_kib(pid: int) -> int:
