@@ -192,11 +192,19 @@ def test_control_ids_in_spreadsheet_forms(raw: str, parsed):
 @pytest.mark.parametrize(
     ("body", "says"),
     [(b"", "the file is empty"), (b"\xef\xbb\xbf\r\n;;\r\n", "the file is empty"),
-     (b"Name;Owner\nfoo;bar\n", "columns found are: 'Name', 'Owner'")],
+     (b"Name;Owner\nfoo;bar\n", "columns found are: 'Name', 'Owner'"),
+     # an image sent as the SoA: binary with a bare carriage return (found by schemathesis)
+     (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01", "no column holds control ids"),
+     (b"PK\x03\x04not really a workbook", "not a readable XLSX workbook")],
 )
 def test_unusable_input_is_a_clear_error(kg, body: bytes, says: str):
     with pytest.raises(CoverageInputError, match=says):
         read_input(body, "soa.csv", kg)
+
+
+def test_a_carriage_return_inside_a_quoted_cell_is_text(kg):
+    soa = read_input(b'control;status;notes\r\n5.1;implemented;"first line\rsecond line"\r\n', "soa.csv", kg)
+    assert soa.entries["5.1"].status == "implemented"
 
 
 def test_profile_that_breaks_its_shape_is_refused(kg):

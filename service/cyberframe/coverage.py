@@ -175,7 +175,10 @@ def csv_rows(data: bytes) -> list[list[str]]:
         delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t").delimiter
     except csv.Error:
         delimiter = ";" if sample.count(";") > sample.count(",") else ","
-    return [row for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+    try:  # newline="" lets the reader see a carriage return inside a quoted field (RFC 4180 §2.6)
+        return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as exc:
+        raise CoverageInputError(f"not a readable CSV file: {exc}") from exc
 
 
 #: Bytes an XLSX workbook may hold once unzipped (its XML parts): a decompression bomb is refused unread.
@@ -198,15 +201,17 @@ def xlsx_rows(data: bytes) -> list[list[str]]:
             f"the XLSX workbook unpacks to {unzipped} bytes, over the limit of {XLSX_MAX_UNZIPPED}; "
             "save the Statement of Applicability as CSV or trim the workbook"
         )
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises zipfile, KeyError and its own errors for a damaged file
-        raise CoverageInputError(f"not a readable XLSX workbook: {exc}") from exc
     sheets = []
-    for sheet in book.worksheets:
-        rows = [["" if v is None else _cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-        sheets.append(rows)
-    book.close()
+    try:  # a read-only workbook parses each sheet while it is iterated, so a damaged sheet fails here too
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        try:
+            for sheet in book.worksheets:
+                sheets.append([["" if v is None else _cell(v) for v in row]
+                               for row in sheet.iter_rows(values_only=True)])
+        finally:
+            book.close()
+    except Exception as exc:  # openpyxl raises zipfile, KeyError, XML and its own errors for a damaged file
+        raise CoverageInputError(f"not a readable XLSX workbook: {exc}") from exc
     for rows in sheets:
         header = _header_row(rows)
         if header is not None:
