@@ -80,7 +80,7 @@ class Settings:
     workers: int | None = _row(
         None,
         "SPARQL_WORKERS",
-        "Query worker processes per HTTP process.",
+        "Query worker processes per HTTP process (with --store: concurrent requests to the store, default 8 or more).",
         flag="--workers",
         kind=int,
         minimum=1,
@@ -118,6 +118,29 @@ class Settings:
         flag="--max-query-length",
         kind=int,
         minimum=1,
+    )
+    store: str | None = _row(
+        None,
+        "STORE",
+        "SPARQL 1.1 query endpoint of a store that holds the dataset (put there by cyberframe load); "
+        "queries run there instead of in the embedded store.",
+        flag="--store",
+        unset="the embedded store",
+    )
+    store_auth_file: str | None = _row(
+        None,
+        "STORE_AUTH_FILE",
+        "File holding user:password for the store's query endpoint (HTTP Basic); never logged.",
+        flag="--store-auth-file",
+        unset="no credentials",
+    )
+    store_wait: float = _row(
+        0.0,
+        "STORE_WAIT",
+        "Seconds to keep retrying a store that cannot be reached at start; 0 gives up at once (exit 2).",
+        flag="--store-wait",
+        kind=float,
+        minimum=0.0,
     )
     max_waiting: int | None = _row(
         None,
@@ -270,6 +293,11 @@ class Settings:
             return self.workers
         cpus = os.cpu_count() or 1
         return max(2, -(-cpus // self.http_worker_count))
+
+    @property
+    def store_connection_count(self) -> int:
+        """Concurrent requests to a remote store per HTTP process: the ``workers`` setting, or at least eight."""
+        return self.workers or max(8, self.worker_count)
 
     @property
     def waiting_limit(self) -> int:

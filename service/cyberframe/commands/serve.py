@@ -37,6 +37,8 @@ from ..settings import Settings, SettingsError, explain, rows
 if TYPE_CHECKING:
     from flask import Flask
 
+    from ..sparql.engine import SparqlEngine
+
 log = logging.getLogger("cyberframe.serve")
 #: Seconds a drain waits beyond the query time limit for requests in progress.
 DRAIN_MARGIN = 5.0
@@ -137,7 +139,11 @@ def serve(graphs: tuple[str, ...], print_settings: bool, **given: object) -> Non
         app = create_app(settings, knowledge_graph=kg, extra_graphs=extra)
     except GraphFileError as exc:
         raise click.BadParameter(str(exc), param_hint="'--graph'") from exc
+    except (SettingsError, ValueError) as exc:  # --graph with --store, an unreadable --store-auth-file
+        raise click.UsageError(str(exc)) from exc
     engine = app.extensions[EXTENSION].engine
+    if settings.store:
+        _check_store(engine, settings)
     log.info(
         "%d triples in %d graphs (build %s, store %s)",
         engine.dataset.default_graph_triples,
@@ -152,6 +158,29 @@ def serve(graphs: tuple[str, ...], print_settings: bool, **given: object) -> Non
         _run_gunicorn(app, settings, started)
     else:
         _run_waitress(app, settings, started)
+
+
+def _check_store(engine: SparqlEngine, settings: Settings) -> None:
+    """Exit 2 unless the remote store answers (retrying for ``store_wait`` seconds) and holds the dataset."""
+    from ..sparql.remote import RemoteExecutor
+
+    executor = engine.executor
+    assert isinstance(executor, RemoteExecutor)
+    deadline = time.monotonic() + settings.store_wait
+    attempt = 0
+    while not executor.probe():
+        attempt += 1
+        error = executor.status()["store"]["last_error"]
+        if time.monotonic() >= deadline:
+            engine.close()
+            click.echo(f"Error: the store at {executor.label} cannot be reached: {error}", err=True)
+            if not settings.store_wait:
+                click.echo("(--store-wait SECONDS keeps retrying while the store starts)", err=True)
+            sys.exit(2)
+        delay = min(2.0 ** min(attempt, 4) / 4, max(0.0, deadline - time.monotonic()))
+        log.info("the store at %s is not reachable yet (%s); retrying in %.1f s", executor.label, error, delay)
+        time.sleep(delay)
+    log.info("the store at %s answers", executor.label)
 
 
 def _gunicorn_available() -> bool:
@@ -204,13 +233,7 @@ def _run_gunicorn(app: Flask, settings: Settings, started: float) -> None:
         # After gunicorn's signal handlers are in place, so that a SIGTERM during start-up still stops it.
         engine.executor.start()
         _start_validation(app)
-        status = engine.executor.status()
-        log.info(
-            "HTTP process %d: %d query workers ready (network isolated: %s)",
-            os.getpid(),
-            status["alive"],
-            "yes" if status["network_isolated"] else "no",
-        )
+        log.info("HTTP process %d: %s", os.getpid(), _pool_text(engine.executor.status()))
 
     def worker_exit(_server: Arbiter, _worker: Worker) -> None:
         engine.close()
@@ -260,6 +283,15 @@ def _run_gunicorn(app: Flask, settings: Settings, started: float) -> None:
             engine.close()
 
 
+def _pool_text(status: dict[str, object]) -> str:
+    """What runs the queries, for the start-up log: the worker pool, or the remote store's connections."""
+    store = status.get("store")
+    if isinstance(store, dict):
+        return f"up to {status['size']} concurrent queries on the store at {store['url']}"
+    isolated = "yes" if status["network_isolated"] else "no"
+    return f"{status['alive']} query workers ready (network isolated: {isolated})"
+
+
 def _start_validation(app: Flask) -> None:
     """Start this process's validation workers in the background, so the first validation does not wait."""
     if "validator.run" in app.view_functions:
@@ -278,12 +310,7 @@ def _run_waitress(app: Flask, settings: Settings, started: float) -> None:
     engine = app.extensions[EXTENSION].engine
     engine.executor.start()
     _start_validation(app)
-    status = engine.executor.status()
-    log.info(
-        "%d query workers ready (network isolated: %s)",
-        status["alive"],
-        "yes" if status["network_isolated"] else "no",
-    )
+    log.info("%s", _pool_text(engine.executor.status()))
     try:
         server = create_server(
             app,

@@ -26,6 +26,7 @@ from .cache import Answer, AnswerCache, FlightsFull
 from .dataset import ServedDataset, serve_dataset
 from .executor import ExecutorBusy, QueryExecutor, QueryTimeout, WorkerLost
 from .formats import BY_KEY, KINDS, NotAcceptable
+from .remote import RemoteExecutor, StoreFailed, StoreTimeout, StoreUnavailable, read_credentials
 from .serialization import DEFAULT_MAX_BYTES
 from .worker import Job, Outcome, WorkerSettings
 
@@ -51,7 +52,9 @@ class Limits:
 class SparqlEngine:
     """Everything that answers queries over one served dataset, shared by every request thread."""
 
-    def __init__(self, dataset: ServedDataset, executor: QueryExecutor, cache: AnswerCache, limits: Limits) -> None:
+    def __init__(
+        self, dataset: ServedDataset, executor: QueryExecutor | RemoteExecutor, cache: AnswerCache, limits: Limits
+    ) -> None:
         self.dataset = dataset
         self.executor = executor
         self.cache = cache
@@ -97,6 +100,12 @@ class SparqlEngine:
             raise ProtocolError(503, f"{exc}; try again shortly", headers=RETRY) from exc
         except WorkerLost as exc:
             raise ProtocolError(503, str(exc), headers=RETRY) from exc
+        except StoreUnavailable as exc:  # RFC 9110 §15.6.4: the store is down; the monitor notices its return
+            raise ProtocolError(503, f"{exc}; try again shortly", headers=RETRY) from exc
+        except StoreTimeout as exc:  # RFC 9110 §15.6.5: the upstream store was too slow
+            raise ProtocolError(504, f"{exc}; the request to it was cancelled", timeout=self.limits.timeout) from exc
+        except StoreFailed as exc:  # RFC 9110 §15.6.3: the upstream store answered with an error
+            raise ProtocolError(502, str(exc)) from exc
         answer = self._to_answer(outcome, job)
         if len(answer.body) >= GZIP_MIN_BYTES:
             answer.gzipped()
@@ -129,18 +138,33 @@ def build_engine(
     knowledge_graph: KnowledgeGraph,
     extra_graphs: Mapping[str, str | Path] | Iterable[tuple[str, str | Path]] = (),
 ) -> SparqlEngine:
-    """The SPARQL engine for *knowledge_graph* plus *extra_graphs*, limited as *settings* say."""
+    """The SPARQL engine for *knowledge_graph* plus *extra_graphs*, limited as *settings* say.
+
+    With the ``store`` setting, queries run on that remote store (:mod:`.remote`), which must hold the
+    dataset already, extra graphs included (``cyberframe load --graph``): the extra files then name the
+    graphs that make up the union default graph there, and their sizes are what the store is checked against.
+    """
     dataset = serve_dataset(knowledge_graph, extra_graphs)
-    executor = QueryExecutor(
-        dataset.store_path,
-        workers=settings.worker_count,
-        max_waiting=settings.waiting_limit,
-        settings=WorkerSettings(
-            isolate_network=settings.isolate_network,
-            memory_limit=settings.worker_memory_mb * _MIB or None,
-            in_memory=sum(dataset.graphs.values()) <= settings.worker_copy_triples,
-        ),
-    )
+    executor: QueryExecutor | RemoteExecutor
+    if settings.store:
+        executor = RemoteExecutor(
+            settings.store,
+            sorted(dataset.graphs),
+            concurrency=settings.store_connection_count,
+            max_waiting=settings.waiting_limit,
+            credentials=read_credentials(settings.store_auth_file) if settings.store_auth_file else None,
+        )
+    else:
+        executor = QueryExecutor(
+            dataset.store_path,
+            workers=settings.worker_count,
+            max_waiting=settings.waiting_limit,
+            settings=WorkerSettings(
+                isolate_network=settings.isolate_network,
+                memory_limit=settings.worker_memory_mb * _MIB or None,
+                in_memory=sum(dataset.graphs.values()) <= settings.worker_copy_triples,
+            ),
+        )
     cache = AnswerCache(settings.cache_mb * _MIB, settings.cache_entry_mb * _MIB, max_waiters=settings.waiting_limit)
     limits = Limits(settings.timeout, settings.max_rows, settings.max_query_length, settings.max_answer_bytes)
     return SparqlEngine(dataset, executor, cache, limits)

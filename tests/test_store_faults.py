@@ -1,0 +1,147 @@
+"""``cyberframe serve --store``: a remote store's faults become clear answers, and the service recovers.
+
+Against a real Oxigraph server on 127.0.0.1 (PyPI ``oxigraph``), stopped and
+started again under a running ``cyberframe serve --store``, and against a
+listener that accepts a connection and never answers (a store that hangs):
+
+* no store at start: exit 2 with a message naming it; ``--store-wait`` waits for it;
+* the store stops while serving: 503 with a message and ``/health`` not ready,
+  then ready again, by itself, once the store is back;
+* a store slower than the time limit: 504 within the limit and a margin, and
+  the connection to the store closed (the request cancelled).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from remote_support import OxigraphServer, StoreProxy, dataset_nquads, free_port
+from sparql_support import ROOT, Server, start_server
+
+pytestmark = pytest.mark.slow
+
+#: Subcategories of TS 27103 Annex A as the store holds them (the figure is checked against the reference elsewhere).
+QUERY = "SELECT (COUNT(*) AS ?n) WHERE { ?s a <https://w3id.org/cyberframe/ontology#Subcategory> }"
+LIMIT = 1.5  # the served time limit, seconds
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OxigraphServer]:
+    oxigraph = OxigraphServer(tmp_path_factory.mktemp("oxigraph"))
+    oxigraph.load(dataset_nquads(tmp_path_factory.mktemp("dump")))
+    oxigraph.start()
+    yield oxigraph
+    oxigraph.stop()
+
+
+@pytest.fixture(scope="module")
+def proxy(store: OxigraphServer) -> Iterator[StoreProxy]:
+    between = StoreProxy(("127.0.0.1", store.port))
+    yield between
+    between.close()
+
+
+@pytest.fixture(scope="module")
+def served(request: pytest.FixtureRequest, proxy: StoreProxy, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    log = tmp_path_factory.mktemp("serve") / "serve.log"
+    url = f"http://127.0.0.1:{proxy.port}/query"
+    server = start_server(request, ["--store", url, "--timeout", str(LIMIT), "--http-workers", "1"], log)
+    yield server
+    server.stop()
+
+
+def _wait_for(predicate: Callable[[], bool], timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_no_store_at_start_is_exit_2_naming_it() -> None:
+    port = free_port()
+    done = subprocess.run(
+        [sys.executable, "-m", "cyberframe.cli", "serve", "--port", "0", "--store", f"http://127.0.0.1:{port}/query"],
+        capture_output=True, text=True, timeout=120, cwd=ROOT,
+    )
+    assert done.returncode == 2, done.stderr
+    assert f"the store at http://127.0.0.1:{port}/query cannot be reached: Connection refused" in done.stderr
+    assert "--store-wait" in done.stderr
+
+
+def test_store_wait_waits_for_a_store_that_starts_late(
+    request: pytest.FixtureRequest, store: OxigraphServer, tmp_path: Path
+) -> None:
+    late = StoreProxy(("127.0.0.1", store.port))
+    late.close()  # a port nobody listens on, until the service has said it waits
+    log = tmp_path / "serve.log"
+    reopened: list[StoreProxy] = []
+
+    def reopen_once_it_waits() -> None:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if log.exists() and "is not reachable yet (Connection refused); retrying" in log.read_text():
+                reopened.append(StoreProxy(("127.0.0.1", store.port), port=late.port))
+                return
+            time.sleep(0.05)
+
+    watcher = threading.Thread(target=reopen_once_it_waits, daemon=True)
+    watcher.start()
+    try:
+        url = f"http://127.0.0.1:{late.port}/query"
+        server = start_server(request, ["--store", url, "--store-wait", "60", "--http-workers", "1"], log)
+        try:
+            assert reopened, "the service started without waiting"
+            assert server.request("GET", "/health").json()["ready"] is True
+        finally:
+            server.stop()
+    finally:
+        watcher.join()
+        for proxy in reopened:
+            proxy.close()
+
+
+def test_store_down_then_back(served: Server, store: OxigraphServer) -> None:
+    expected = int(served.select(QUERY)[0]["n"])
+    assert expected > 100
+    store.stop()
+    try:
+        answer = served.query(QUERY + " LIMIT 1")  # a text not in the answer cache
+        assert answer.status == 503, answer.text
+        assert answer.header("Retry-After") == "1"
+        assert "503 Service Unavailable: the store cannot be reached: " in answer.text
+        health = served.request("GET", "/health")
+        assert health.status == 503
+        assert health.json()["ready"] is False
+        assert health.json()["workers"]["store"]["reachable"] is False
+    finally:
+        store.start()
+    assert _wait_for(lambda: served.request("GET", "/health").status == 200, 15.0), "did not recover by itself"
+    assert int(served.select(QUERY + " LIMIT 2")[0]["n"]) == expected
+    assert served.request("GET", "/health").json()["workers"]["store"]["recoveries"] >= 1
+
+
+def test_a_store_that_stops_answering_is_cut_off_at_the_time_limit(served: Server, proxy: StoreProxy) -> None:
+    """504 within the limit and a margin; the service closes its connection to the store (the request is cancelled)."""
+    assert served.query("ASK { ?s ?p ?o }").status == 200  # a pooled connection through the proxy
+    proxy.hang()
+    try:
+        began = time.monotonic()
+        answer = served.query("SELECT * WHERE { ?s ?p ?o } LIMIT 7")
+        took = time.monotonic() - began
+        assert answer.status == 504, answer.text
+        assert f"did not answer within {LIMIT:g} s" in answer.text and "cancelled" in answer.text, answer.text
+        assert LIMIT - 0.1 < took < LIMIT + 2.0
+        assert _wait_for(lambda: any(t < LIMIT + 2.0 for t in proxy.closed_while_hanging), 5.0)
+    finally:
+        proxy.resume()
+    assert _wait_for(lambda: served.request("GET", "/health").status == 200, 15.0)
+    assert served.query("SELECT * WHERE { ?s ?p ?o } LIMIT 8").status == 200
