@@ -179,9 +179,28 @@ def _fast_lane_guard(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(waitress, "serve", no_listener)
 
 
-@pytest.fixture
-def server(request: pytest.FixtureRequest):
-    """The session's real ``cyberframe serve`` (tests/sparql_support.py), started on first use: slow tests only."""
-    from sparql_support import shared_server
+#: Where the session's server runs its queries: the embedded store, or a store it is given with ``--store``.
+BACKENDS = ("embedded", "oxigraph")
 
-    return shared_server(request)
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Modules marked ``every_store`` run each server test once per backend (the HTTP API suite)."""
+    if "server" in metafunc.fixturenames and metafunc.definition.get_closest_marker("every_store"):
+        metafunc.parametrize("backend", BACKENDS, scope="session")
+
+
+@pytest.fixture
+def backend() -> str:
+    return "embedded"
+
+
+@pytest.fixture
+def server(request: pytest.FixtureRequest, backend: str):
+    """The session's real ``cyberframe serve`` (tests/sparql_support.py), started on first use: slow tests only.
+
+    In a module marked ``every_store`` it is one server per backend: the embedded store, or
+    ``serve --store`` in front of a store started for the session.
+    """
+    from sparql_support import shared_server, store_server
+
+    return shared_server(request) if backend == "embedded" else store_server(request, backend)

@@ -96,9 +96,10 @@ class OxigraphServer:
     def query_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/query"
 
-    def load(self, nquads: Path) -> None:
-        """Bulk-load an N-Quads file while stopped (``oxigraph load``)."""
-        subprocess.run([OXIGRAPH, "load", "--location", str(self.location), "--file", str(nquads)],
+    def load(self, path: Path, graph: str | None = None) -> None:
+        """Bulk-load an RDF file while stopped (``oxigraph load``), into *graph* if given."""
+        into = ["--graph", graph] if graph else []
+        subprocess.run([OXIGRAPH, "load", "--location", str(self.location), "--file", str(path), *into],
                        check=True, capture_output=True, timeout=300)
 
     def start(self) -> None:

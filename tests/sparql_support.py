@@ -43,6 +43,7 @@ W3C_GRAPHS = {f"http://kasei.us/2009/09/sparql/data/data{n}.rdf": W3C / f"data{n
 GRAPH = "https://w3id.org/cyberframe/graph/"
 TIMEOUT = 2.0  # the session server's per-query time limit, seconds
 MAX_ROWS = 5000  # its row cap
+STORE_TIMEOUT = 15.0  # the time limit of the session servers in front of a store server
 START_TIMEOUT = 90.0  # a cold snapshot build is part of the first start
 HTTP_TIMEOUT = 15.0
 
@@ -216,6 +217,35 @@ def shared_server(request: pytest.FixtureRequest) -> Server:
         _servers["main"] = server
         request.config.add_cleanup(server.stop)
     return _servers["main"]
+
+
+def store_server(request: pytest.FixtureRequest, backend: str) -> Server:
+    """A session server like :func:`shared_server` whose queries run on a remote store (``serve --store``).
+
+    The store is started on 127.0.0.1 with a temporary location, given the dataset and the W3C graphs,
+    and stopped when the session ends.
+    """
+    require_slow(request, f"uses the session's `cyberframe serve --store` on {backend}")
+    if backend not in _servers:
+        from remote_support import OxigraphServer, dataset_nquads
+
+        home = request.config._tmp_path_factory.mktemp(f"store-{backend}")  # type: ignore[attr-defined]
+        store = OxigraphServer(home / "db")
+        store.load(dataset_nquads(home))
+        for iri, path in W3C_GRAPHS.items():
+            store.load(path, graph=iri)
+        store.start()
+        request.config.add_cleanup(store.stop)
+        # a disk-backed store sorts the whole dataset in seconds, not milliseconds: a longer limit
+        args = ["--store", store.query_url, "--timeout", str(STORE_TIMEOUT), "--max-rows", str(MAX_ROWS),
+                "--http-workers", "1"]
+        for iri, path in W3C_GRAPHS.items():
+            args += ["--graph", f"{iri}={path}"]
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+        server = start_server(request, args, home / f"serve-{worker}.log")
+        _servers[backend] = server
+        request.config.add_cleanup(server.stop)
+    return _servers[backend]
 
 
 @contextmanager

@@ -14,7 +14,7 @@ from conftest import split
 from cyberframe.named_queries import load_catalogue
 
 # Over real HTTP: every test talks to the session's `cyberframe serve`.
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.every_store]
 
 FUNCTION_BY_NAME = {"Identify": "ID", "Protect": "PR", "Detect": "DE", "Respond": "RS", "Recover": "RC"}
 

@@ -20,7 +20,7 @@ from conftest import read_reference
 from sparql_support import PREFIXES, Server
 
 # Over real HTTP: every test talks to the session's `cyberframe serve`.
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.every_store]
 
 FUNCTIONS = {row["function_id"]: row["function_name"] for row in read_reference("csf11-core.csv")}
 SUBCATEGORIES = {row["subcategory_id"]: row["category_id"] for row in read_reference("csf11-core.csv")}

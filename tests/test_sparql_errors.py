@@ -13,7 +13,7 @@ import pytest
 from sparql_support import Server
 
 # Over real HTTP: every test talks to the session's `cyberframe serve`.
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.every_store]
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 DIRECT = {"Content-Type": "application/sparql-query"}

@@ -28,6 +28,7 @@ from sparql_support import PREFIXES, W3C_GRAPHS, Server
 # Over real HTTP: every test talks to the session's `cyberframe serve`.
 pytestmark = [
     pytest.mark.slow,
+    pytest.mark.every_store,
     pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning"),
 ]
 

@@ -16,7 +16,7 @@ from sparql_support import GRAPH, PREFIXES, W3C_GRAPHS, Server, sparql_with
 
 # Over real HTTP: the tests talk to the session's `cyberframe serve` (test_reference_facts_hold_for_this_suite
 # only checks the facts they assert, so it goes with them).
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.every_store]
 
 CORE = read_reference("csf11-core.csv")
 FUNCTIONS = {row["function_id"]: row["function_name"] for row in CORE}

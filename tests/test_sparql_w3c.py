@@ -23,7 +23,7 @@ from sparql_support import Server
 
 # Over real HTTP: the tests talk to the session's `cyberframe serve` (test_manifest_is_complete only
 # checks the manifest they run, so it goes with them).
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.every_store]
 
 MANIFEST = Path(__file__).resolve().parent / "w3c" / "protocol-manifest.ttl"
 MF = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")

@@ -13,6 +13,7 @@ listener that accepts a connection and never answers (a store that hangs):
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 import threading
@@ -80,23 +81,25 @@ def test_no_store_at_start_is_exit_2_naming_it() -> None:
 def test_store_wait_waits_for_a_store_that_starts_late(
     request: pytest.FixtureRequest, store: OxigraphServer, tmp_path: Path
 ) -> None:
-    late = StoreProxy(("127.0.0.1", store.port))
-    late.close()  # a port nobody listens on, until the service has said it waits
+    held = socket.socket()  # bound, never listening: connections are refused and the port stays ours
+    held.bind(("127.0.0.1", 0))
+    port = held.getsockname()[1]
     log = tmp_path / "serve.log"
     reopened: list[StoreProxy] = []
 
     def reopen_once_it_waits() -> None:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
-            if log.exists() and "is not reachable yet (Connection refused); retrying" in log.read_text():
-                reopened.append(StoreProxy(("127.0.0.1", store.port), port=late.port))
+            if log.exists() and "is not reachable yet" in log.read_text():
+                held.close()
+                reopened.append(StoreProxy(("127.0.0.1", store.port), port=port))
                 return
             time.sleep(0.05)
 
     watcher = threading.Thread(target=reopen_once_it_waits, daemon=True)
     watcher.start()
     try:
-        url = f"http://127.0.0.1:{late.port}/query"
+        url = f"http://127.0.0.1:{port}/query"
         server = start_server(request, ["--store", url, "--store-wait", "60", "--http-workers", "1"], log)
         try:
             assert reopened, "the service started without waiting"
@@ -105,6 +108,7 @@ def test_store_wait_waits_for_a_store_that_starts_late(
             server.stop()
     finally:
         watcher.join()
+        held.close()
         for proxy in reopened:
             proxy.close()
 

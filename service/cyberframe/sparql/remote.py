@@ -332,6 +332,8 @@ class RemoteExecutor:
             text = bind_values(job.query, job.substitutions)
         except BindingError as exc:
             raise StoreFailed(str(exc)) from exc
+        if job.base_iri:  # relative IRIs resolve against our endpoint, not the store's (Query §4.1.1.1)
+            text = f"BASE {ox.NamedNode(job.base_iri)}\n{text}"
         self._acquire(deadline)
         try:
             outcome = self._run(job, text, self._dataset(job, screening.has_dataset), kind, deadline, timeout)
