@@ -149,3 +149,18 @@ def test_a_store_that_stops_answering_is_cut_off_at_the_time_limit(served: Serve
         proxy.resume()
     assert _wait_for(lambda: served.request("GET", "/health").status == 200, 15.0)
     assert served.query("SELECT * WHERE { ?s ?p ?o } LIMIT 8").status == 200
+
+
+def test_validation_runs_against_the_stores_copy(served: Server, kg) -> None:
+    """POST /validate on ``serve --store``: the workers hold the asserted graphs read back from the store."""
+    asserted = sum(count for name, count in kg.manifest.graphs.items() if name != "inferred")
+    document = (
+        b"@prefix cf: <https://w3id.org/cyberframe/ontology#> .\n"
+        b"<https://example.org/soa> a cf:OrganisationalProfile .\n"
+    )
+    answer = served.request("POST", "/validate", document, {"Content-Type": "text/turtle", "Accept": "application/json"})
+    assert answer.status == 200, answer.text
+    report = answer.json()
+    assert (report["conforms"], report["violations"], report["validated_triples"]) == (False, 1, asserted + 1)
+    assert report["results"][0]["shape"] == "https://w3id.org/cyberframe/shapes#OrganisationalProfileShape-implementation"
+    assert f"validation data: the store's copy of the asserted graphs ({asserted} triples)" in served.log_text()

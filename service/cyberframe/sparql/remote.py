@@ -480,6 +480,28 @@ class RemoteExecutor:
             raise StoreUnavailable(f"reading the store's answer failed: {_one_line(exc)}") from exc
         return Outcome("ok", kind=kind, format=key, body=written.body, count=written.count, truncated=written.truncated)
 
+    def triples(self, query: str, graphs: Sequence[str], timeout: float = 120.0) -> bytes:
+        """The N-Triples of a CONSTRUCT *query* over the named *graphs* of the store, read in full.
+
+        For copies the service keeps of the store's data (the validation workers'); raises
+        :class:`StoreUnavailable`, :class:`StoreTimeout` or :class:`StoreFailed`.
+        """
+        deadline = time.monotonic() + timeout
+        response = self._send(query, {"named-graph-uri": list(graphs)}, ACCEPT_GRAPH, timeout, deadline)
+        try:
+            if response.status != 200:
+                raise StoreFailed(f"the store answered HTTP {response.status}: {_message(response)}")
+            media = (response.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+            if media not in GRAPH_TYPES:
+                raise StoreFailed(f"the store answered with {media or 'no Content-Type'}, not RDF")
+            reader = io.BufferedReader(_DeadlineReader(response, deadline, timeout), 65536)
+            try:
+                return ox.serialize(ox.parse(reader, GRAPH_TYPES[media]), format=ox.RdfFormat.N_TRIPLES) or b""
+            except (SyntaxError, ValueError) as exc:
+                raise StoreFailed(f"the store's answer is not valid {media}: {_one_line(exc)}") from exc
+        finally:
+            response.close()
+
     def _count(self, name: str) -> None:
         with self._lock:
             setattr(self._counters, name, getattr(self._counters, name) + 1)

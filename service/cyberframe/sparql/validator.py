@@ -13,6 +13,7 @@ read, and refuses at once when every worker is busy.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from ..knowledge import KnowledgeGraph
 from ..rdfio import RdfInputError, parse_rdf
 from ..validation import ValidationOutcome, _asserted_triples, _sort_key, ntriples, rdflib_term, read_results
 from .executor import START_TIMEOUT, ExecutorBusy, QueryExecutor, QueryTimeout, Reservation, WorkerLost
+from .remote import RemoteExecutor
 from .shared_store import shared_store
 from .worker import Outcome, ValidationJob, WorkerSettings
 
@@ -60,6 +62,26 @@ def shipped_store(kg: KnowledgeGraph) -> Path:
 
     path, _, _ = shared_store(f"{kg.build_hash[:16]}-asserted", fill)
     return path
+
+
+#: The asserted graphs of the dataset as the store holds them, in one graph (blank nodes kept apart per graph).
+STORE_COPY_QUERY = "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
+
+
+def store_copy(kg: KnowledgeGraph, executor: RemoteExecutor) -> tuple[Path, int]:
+    """The store's copy of the asserted graphs (``serve --store``) in a shared on-disk store, and its size.
+
+    Validation then runs against what the store holds, not against the
+    service's own build; the copy is keyed by its content.
+    """
+    data = executor.triples(STORE_COPY_QUERY, [graph.value for graph in kg.asserted_graphs()])
+    digest = hashlib.sha256(data).hexdigest()
+
+    def fill(store: ox.Store) -> None:
+        store.bulk_load(data, format=ox.RdfFormat.N_TRIPLES)
+
+    path, description, _ = shared_store(f"{kg.build_hash[:16]}-store-{digest[:16]}", fill)
+    return path, description.default_graph_triples
 
 
 class BoundedValidator:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,7 +34,8 @@ from ...rdfio import ALIASES, EXTENSIONS, RdfInputError, format_name
 from ...sparql.cache import Answer
 from ...sparql.engine import TRUNCATED_HEADER
 from ...sparql.formats import HTML, JSON_DOCUMENT, TURTLE, Format
-from ...sparql.validator import BoundedValidator, Limits, ValidationRefused, shipped_store
+from ...sparql.remote import RemoteExecutor, StoreFailed, StoreTimeout, StoreUnavailable
+from ...sparql.validator import BoundedValidator, Limits, ValidationRefused, shipped_store, store_copy
 from ...sparql.worker import Document, ValidationJob
 from ...validation import (
     INFERENCE_MODES,
@@ -48,6 +50,7 @@ from ..responses import error_response, send, uncacheable
 from .context import html_answer, site
 
 bp = Blueprint("validator", __name__)
+log = logging.getLogger("cyberframe.validate")
 
 REPORT_FORMATS: tuple[Format, ...] = (JSON_DOCUMENT, TURTLE, HTML)
 MAX_REPORTED = 1000  # results (JSON) or focus nodes (HTML) listed; the counts always cover all
@@ -95,8 +98,18 @@ def _validator() -> BoundedValidator:
     def make() -> BoundedValidator:
         settings = site().settings
         limits = Limits(settings.validate_timeout, settings.validate_memory_mb)
+        engine = site().engine
+        if isinstance(engine.executor, RemoteExecutor):  # serve --store: validate against the store's copy
+            try:
+                path, triples = store_copy(engine.dataset.kg, engine.executor)
+            except (StoreUnavailable, StoreTimeout, StoreFailed) as exc:
+                raise ValidationRefused(503, f"the store's copy of the dataset cannot be read: {exc}",
+                                        retry_after=5) from exc
+            log.info("validation data: the store's copy of the asserted graphs (%d triples)", triples)
+        else:
+            path = shipped_store(engine.dataset.kg)
         return BoundedValidator(
-            shipped_store(site().engine.dataset.kg),
+            path,
             workers=settings.validate_concurrency,
             limits=limits,
             isolate_network=settings.isolate_network,
@@ -108,7 +121,10 @@ def _validator() -> BoundedValidator:
 
 def start_pool() -> None:
     """Start the validation workers in the background, so the first validation does not wait for them."""
-    _validator().executor.start(wait=False)
+    try:
+        _validator().executor.start(wait=False)
+    except ValidationRefused as exc:  # the store's copy is not readable now: the first validation tries again
+        log.warning("validation workers not started: %s", exc.message)
 
 
 @bp.route("/validate", methods=["GET"])
@@ -140,8 +156,8 @@ def _form_context(**extra: Any) -> dict[str, Any]:
 def run() -> Response:
     """Validate the posted RDF against the shapes, with cyberframe's data, and send the report."""
     fmt = choose(REPORT_FORMATS)
-    validator = _validator()
     try:  # admission before the body is read: a busy validator answers at once
+        validator = _validator()
         reservation = validator.reserve()
     except ValidationRefused as exc:
         raise ProtocolError(exc.status, exc.message, headers={"Retry-After": str(exc.retry_after or 2)}) from exc
