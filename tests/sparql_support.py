@@ -279,9 +279,15 @@ def listening() -> Iterator[tuple[int, list]]:
         sock.close()
 
 
-def child_processes(pid: int, command_part: bytes = b"cyberframe.sparql.worker") -> list[int]:
-    """Processes whose parent is *pid* and whose command line holds *command_part* (from /proc)."""
-    found = []
+def child_processes(
+    pid: int, command_part: bytes = b"cyberframe.sparql.worker", *, deep: bool = False, excluding: bytes | None = None
+) -> list[int]:
+    """Live processes under *pid* whose command line holds *command_part* and not *excluding* (from /proc).
+
+    Its children only, or with *deep* every descendant (the query workers of gunicorn's HTTP processes).
+    """
+    parents: dict[int, int] = {}
+    matching = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -290,7 +296,19 @@ def child_processes(pid: int, command_part: bytes = b"cyberframe.sparql.worker")
             command = (entry / "cmdline").read_bytes().replace(b"\0", b" ")
         except OSError:
             continue
-        parent = int(stat.rsplit(")", 1)[1].split()[1])
-        if parent == pid and command_part in command:
-            found.append(int(entry.name))
-    return found
+        state, parent = stat.rsplit(")", 1)[1].split()[:2]
+        parents[int(entry.name)] = int(parent)
+        if state != "Z" and command_part in command and (excluding is None or excluding not in command):
+            matching.append(int(entry.name))
+
+    def under(child: int) -> bool:
+        ancestor = parents.get(child, 0)
+        while ancestor > 1:
+            if ancestor == pid:
+                return True
+            if not deep:
+                return False
+            ancestor = parents.get(ancestor, 0)
+        return False
+
+    return [child for child in matching if under(child)]

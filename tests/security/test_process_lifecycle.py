@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from sparql_support import Server, start_server
+from sparql_support import Server, child_processes, start_server
 
 pytestmark = [
     pytest.mark.slow,
@@ -32,28 +32,7 @@ SLOW = (
 
 def _workers_of(pid: int) -> list[int]:
     """The query worker processes among the descendants of *pid* (validation workers preload modules; these don't)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            command = (entry / "cmdline").read_bytes()
-        except OSError:
-            continue
-        parent = int(stat.rsplit(")", 1)[1].split()[1])
-        state = stat.rsplit(")", 1)[1].split()[0]
-        if state != "Z" and b"cyberframe.sparql.worker" in command and b'"preload": []' in command:
-            ancestor = parent
-            while ancestor > 1:
-                if ancestor == pid:
-                    found.append(int(entry.name))
-                    break
-                try:
-                    ancestor = int(Path(f"/proc/{ancestor}/stat").read_text().rsplit(")", 1)[1].split()[1])
-                except OSError:
-                    break
-    return found
+    return child_processes(pid, deep=True, excluding=b'"preload": ["')
 
 
 def _wait_for(predicate, timeout: float, interval: float = 0.02):
