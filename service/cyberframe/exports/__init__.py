@@ -9,6 +9,8 @@ makes one of them as bytes. The modules hold the formats:
 * :mod:`.oscal` — OSCAL catalogs (framework, ISO/IEC 27002:2022) and mapping-collection;
 * :mod:`.strm` — NIST IR 8477 set-theory relationship mapping as CSV;
 * :mod:`.void` — the VoID description of the dataset;
+* :mod:`.w3id` — the w3id.org redirect rules (``.htaccess``) for a deployment;
+* :mod:`.site` — the documentation site (MkDocs), as a zip archive;
 * :mod:`.docs` — the pyLODE documentation of the ontology.
 
 Functions for the HTTP service: :func:`.dumps.export_rdf`, :func:`.jsonld.context`,
@@ -96,6 +98,19 @@ def _formats() -> dict[str, ExportFormat]:
             frozenset({"service_url"}),
         ),
         ExportFormat("docs", "ontology documentation by pyLODE (HTML)", "text/html", "ontology.html"),
+        ExportFormat(
+            "w3id",
+            "w3id.org redirect rules (.htaccess) to the deployment at --service-url",
+            "text/plain",
+            ".htaccess",
+            frozenset({"service_url"}),
+        ),
+        ExportFormat(
+            "site",
+            "the documentation site (MkDocs, strict) as a zip; needs a source checkout and the docs extra",
+            "application/zip",
+            "cyberframe-docs.zip",
+        ),
     ):
         out[f.name] = f
     return out
@@ -174,6 +189,14 @@ def export(
         from .void import export_void
 
         return export_void(kg, service_url, progress=progress)
+    if fmt == "w3id":
+        from .w3id import htaccess
+
+        return htaccess(service_url, progress=progress)
+    if fmt == "site":
+        from .site import export_site
+
+        return export_site(progress=progress)
     from .docs import render_ontology_html
 
     return render_ontology_html(kg, progress=progress)
