@@ -613,7 +613,7 @@ def export(
     from .files import write_atomically
 
     body = make(
-        _graph(knowledge_graph, progress),
+        (lambda: _graph(None, progress)) if knowledge_graph is None else knowledge_graph,
         format,
         graph=graph,
         inferred=inferred,

@@ -20,7 +20,7 @@ Functions for the HTTP service: :func:`.dumps.export_rdf`, :func:`.jsonld.contex
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ..errors import ExportError
@@ -127,7 +127,7 @@ _OPTION_NAMES = {
 
 
 def export(
-    kg: KnowledgeGraph,
+    kg: KnowledgeGraph | Callable[[], KnowledgeGraph],
     fmt: str,
     *,
     graph: str | None = None,
@@ -138,8 +138,10 @@ def export(
 ) -> bytes:
     """Make the export *fmt* (a key of :data:`FORMATS`) from *kg*.
 
-    Raises :class:`ExportError` for an unknown format, graph or mapping set and
-    for an option the format does not take.
+    *kg* may be a function that opens the graph: it is called only for the
+    formats made from it (not ``context``, ``w3id`` or ``site``). Raises
+    :class:`ExportError` for an unknown format, graph or mapping set and for
+    an option the format does not take.
     """
     try:
         spec = FORMATS[fmt]
@@ -156,14 +158,24 @@ def export(
             takers = ", ".join(f.name for f in FORMATS.values() if option in f.options)
             raise ExportError(f"{_OPTION_NAMES[option]} does not apply to {fmt}; it applies to: {takers}")
 
-    if "graph" in spec.options:
-        from .dumps import export_rdf
-
-        return export_rdf(kg, fmt, graph=graph, inferred=inferred, progress=progress)
     if fmt == "context":
         from .jsonld import context_bytes
 
         return context_bytes()
+    if fmt == "w3id":
+        from .w3id import htaccess
+
+        return htaccess(service_url, progress=progress)
+    if fmt == "site":
+        from .site import export_site
+
+        return export_site(progress=progress)
+    if not isinstance(kg, KnowledgeGraph):
+        kg = kg()
+    if "graph" in spec.options:
+        from .dumps import export_rdf
+
+        return export_rdf(kg, fmt, graph=graph, inferred=inferred, progress=progress)
     if fmt == "jsonld-tree":
         from .jsonld import serialize_tree
 
@@ -189,14 +201,6 @@ def export(
         from .void import export_void
 
         return export_void(kg, service_url, progress=progress)
-    if fmt == "w3id":
-        from .w3id import htaccess
-
-        return htaccess(service_url, progress=progress)
-    if fmt == "site":
-        from .site import export_site
-
-        return export_site(progress=progress)
     from .docs import render_ontology_html
 
     return render_ontology_html(kg, progress=progress)
