@@ -181,3 +181,108 @@ def test_store_lives_in_the_cache_and_replaces_other_builds(tmp_path, monkeypatc
     assert (made / ".complete").exists() and not stale.exists()
     assert len(cyberframe.store()) == len(first)  # reopened, not rewritten
     assert list(tmp_path.glob("*.oxigraph")) == [made]
+
+
+MIXED = """
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX cf: <https://w3id.org/cyberframe/ontology#>
+SELECT ?s ?notation ?label ?n ?missing WHERE {
+  ?s a cf:Category ; skos:notation ?notation ; skos:prefLabel ?label .
+  { SELECT ?s (COUNT(?sub) AS ?n) WHERE { ?sub skos:broader ?s } GROUP BY ?s }
+  OPTIONAL { ?s <urn:nothing> ?missing }
+} ORDER BY ?notation
+"""
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml", "csv", "tsv"])
+def test_result_serialize_writes_what_pyoxigraph_writes(fmt):
+    """IRIs, language-tagged and typed literals, an unbound variable: byte for byte the store's own writing."""
+    import pyoxigraph
+
+    written = cyberframe.sparql(MIXED).serialize(fmt)
+    direct = cyberframe.store().query(MIXED, use_default_graph_as_union=True)
+    assert written == direct.serialize(format=cyberframe.api.RESULT_FORMATS[fmt])
+    assert isinstance(direct, pyoxigraph.QuerySolutions)
+
+
+@pytest.mark.parametrize(("fmt", "syntax"), [("ntriples", "N_TRIPLES"), ("rdfxml", "RDF_XML"), ("jsonld-expanded", "JSON_LD")])
+def test_graph_answers_serialize_as_pyoxigraph_writes_them(fmt, syntax):
+    import pyoxigraph
+
+    text = "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH <https://w3id.org/cyberframe/graph/framework> { ?s ?p ?o } } ORDER BY ?s ?p ?o LIMIT 400"
+    written = cyberframe.sparql(text, max_rows=400).serialize(fmt)
+    direct = cyberframe.store().query(text, use_default_graph_as_union=True)
+    assert written == pyoxigraph.serialize(direct, format=getattr(pyoxigraph.RdfFormat, syntax))
+    with pytest.raises(ValueError, match="csv"):
+        cyberframe.sparql("ASK {}").serialize("turtle")
+
+
+def test_description_serializes_as_its_id_route(titles):
+    turtle = cyberframe.describe("8.16").serialize("turtle")
+    graph = Graph().parse(data=turtle, format="turtle")
+    assert (URIRef(ID + "control/iso-iec-27002-2022/8.16"), SKOS.prefLabel, Literal(titles["8.16"], lang="en")) in graph
+    compacted = cyberframe.describe("8.16").serialize("jsonld")
+    assert len(Graph().parse(data=compacted, format="json-ld")) == len(graph)
+
+
+def test_query_errors_say_their_kind():
+    with pytest.raises(cyberframe.QueryError) as syntax:
+        cyberframe.sparql("SELECT ?x WHERE { ?x")
+    assert (syntax.value.kind, syntax.value.status) == ("syntax", 400)
+    with pytest.raises(cyberframe.QueryError) as refused:
+        cyberframe.sparql("CLEAR ALL")
+    assert refused.value.kind == "refused"
+    # a parameter name that is no Python identifier, or one of the keywords, goes in parameters=
+    with pytest.raises(cyberframe.ParameterError, match="max-rows"):
+        cyberframe.query("function-structure", parameters={"function": "DE", "max-rows": "3"})
+
+
+@pytest.fixture(scope="module")
+def csf11_to_iso() -> dict[str, set[str]]:
+    import csv
+
+    rows = csv.DictReader((Path(__file__).parent / "reference" / "csf11-to-iso27002-2022.csv").open(encoding="utf-8"))
+    return {r["subcategory_id"]: {c for c in r["iso27002_2022_controls"].split(";") if c} for r in rows}
+
+
+def test_coverage_of_a_soa_given_as_rows_bytes_or_a_path(tmp_path, csf11_to_iso):
+    """One control implemented, one planned: covered and partial subcategories are the reference mapping's."""
+    rows = [["Control", "Status"], ["A.8.16", "implemented"], ["5.9", "planned"]]
+    report = cyberframe.coverage(rows)
+    assert isinstance(report, cyberframe.CoverageReport)
+    states = {
+        sub["notation"]: sub["state"]
+        for function in report.to_dict()["framework"]["functions"]
+        for category in function["categories"]
+        for sub in category["subcategories"]
+    }
+    assert {s for s, st in states.items() if st == "covered"} == {s for s, c in csf11_to_iso.items() if "8.16" in c}
+    partial = {s for s, c in csf11_to_iso.items() if "5.9" in c and "8.16" not in c}
+    assert {s for s, st in states.items() if st == "partial"} == partial
+    text = "\n".join(",".join(row) for row in rows).encode()
+    path = tmp_path / "soa.csv"
+    path.write_bytes(text)
+    for other in (cyberframe.coverage(text), cyberframe.coverage(path), cyberframe.coverage(str(path))):
+        assert other.to_dict() == report.to_dict()
+    assert report.render("csv").splitlines()[0].startswith("framework,")
+    assert "<html" in report.render("html")
+    with pytest.raises(ValueError, match="table"):
+        report.render("pdf")
+    with pytest.raises(cyberframe.CoverageInputError, match="no column holds control ids"):
+        cyberframe.coverage([["colour"], ["red"]])
+    with pytest.raises(cyberframe.CoverageInputError, match="limit of 10 bytes"):
+        cyberframe.coverage(text, max_bytes=10)
+    with pytest.raises(cyberframe.CoverageInputError, match="unknown mapping set"):
+        cyberframe.coverage(rows, sets=["nope"])
+
+
+def test_sparql_and_coverage_are_functions_whatever_was_imported():
+    import inspect
+
+    import cyberframe.coverage as coverage_module
+    import cyberframe.sparql.admission  # binds the subpackage to cyberframe.sparql
+
+    assert cyberframe.sparql("ASK {}").boolean is True
+    assert coverage_module is cyberframe.coverage and callable(cyberframe.coverage)
+    assert inspect.signature(cyberframe.sparql) == inspect.signature(cyberframe.api.sparql)
+    assert inspect.signature(cyberframe.coverage) == inspect.signature(cyberframe.api.coverage)

@@ -65,14 +65,22 @@ def test_all_names_resolve_and_are_documented():
 
 USER_SCRIPT = """
 import cyberframe
+import cyberframe.sparql.admission  # the engine's subpackage: cyberframe.sparql stays the function for mypy
 
 result: cyberframe.Result = cyberframe.query("function-structure", function="DE")
 codes: list[str] = [str(row["subcategory"]) for row in result]
+csv_text: bytes = result.serialize("csv")
 outcome: cyberframe.ValidationOutcome = cyberframe.validate(None, inference="rdfs")
 body: bytes = cyberframe.export("ttl")
 answer = cyberframe.sparql("ASK {}")
 flag: bool | None = answer.boolean
 label: str | None = cyberframe.describe("DE.CM-1").label
+report: cyberframe.CoverageReport = cyberframe.coverage([["control", "status"], ["8.16", "implemented"]])
+table: str = report.render("table")
+try:
+    cyberframe.coverage(b"")
+except cyberframe.CoverageInputError as exc:
+    print(exc)
 """
 
 
@@ -89,9 +97,10 @@ def test_a_users_script_type_checks(tmp_path, monkeypatch):
     flags = ["--strict", "--no-incremental", "--cache-dir", str(tmp_path / "cache"), "--follow-imports=silent"]
     out, err, status = api.run([*flags, str(script)])
     assert status == 0, out + err
-    script.write_text(USER_SCRIPT + "cyberframe.export(format=3)\n", encoding="utf-8")
-    out, _, status = api.run([*flags, str(script)])
-    assert status == 1 and "incompatible type" in out, out
+    for wrong in ("cyberframe.export(format=3)", "cyberframe.sparql(3)", "cyberframe.coverage(3)"):
+        script.write_text(USER_SCRIPT + wrong + "\n", encoding="utf-8")
+        out, _, status = api.run([*flags, str(script)])
+        assert status == 1 and "incompatible type" in out, (wrong, out)
 
 
 if __name__ == "__main__":

@@ -133,6 +133,28 @@ def test_query_ad_hoc_sparql_from_file_and_stdin(kg, tmp_path):
 
 
 @pytest.mark.parametrize(
+    ("fmt", "written"),
+    [("csv", "CSV"), ("tsv", "TSV"), ("json", "JSON"), ("xml", "XML"), ("graph-csv", "N_TRIPLES"), ("graph-xml", "RDF_XML")],
+)
+def test_query_output_is_the_store_s_own_serialization(kg, fmt, written):
+    """The command writes, byte for byte, what pyoxigraph writes for the same query run straight on the store."""
+    import pyoxigraph as ox
+
+    if fmt.startswith("graph-"):
+        text = "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH <https://w3id.org/cyberframe/graph/framework> { ?s ?p ?o } } ORDER BY ?s ?p ?o LIMIT 300"
+        direct = ox.serialize(kg.query(text), format=getattr(ox.RdfFormat, written))
+    else:
+        # every kind of term, an unbound variable, and more rows than the library's default cap (none on the CLI)
+        text = "SELECT ?s ?p ?o ?none WHERE { ?s ?p ?o OPTIONAL { ?s <urn:x:nothing> ?none } } ORDER BY ?s ?p ?o LIMIT 12000"
+        direct = kg.query(text).serialize(format=getattr(ox.QueryResultsFormat, written))
+    result = CliRunner().invoke(main, ["query", "--sparql", "-", "--format", fmt.removeprefix("graph-")], input=text)
+    assert result.exit_code == 0, result.output
+    assert result.stdout_bytes == direct
+    if not fmt.startswith("graph-"):
+        assert len(kg.query(text).serialize(format=ox.QueryResultsFormat.TSV).splitlines()) == 12001
+
+
+@pytest.mark.parametrize(
     ("args", "message"),
     [
         (["query", "no-such-query"], "no named query"),

@@ -46,6 +46,7 @@ def test_wheel_install_serves_the_full_graph(wheel: Path, tmp_path: Path, refere
     assert "cyberframe/web/site/templates/query.html" in names
     assert "cyberframe/internal_queries/page-framework-tree.rq" in names
     assert "cyberframe/exports/static/context.jsonld" in names
+    assert "cyberframe/exports/static/w3id.htaccess" in names  # cyberframe export --format w3id
     assert "cyberframe/py.typed" in names  # PEP 561: users' mypy reads our annotations
 
     venv = tmp_path / "venv"
@@ -76,3 +77,11 @@ def test_wheel_install_serves_the_full_graph(wheel: Path, tmp_path: Path, refere
         [str(venv / "bin" / "cyberframe"), "validate"], cwd=elsewhere, env=env, capture_output=True, text=True, timeout=300
     )
     assert validated.returncode == 0, validated.stdout + validated.stderr
+    # the w3id rules come from the package; the documentation site needs the sources, which a wheel lacks
+    rules = run(venv / "bin" / "cyberframe", "export", "--format", "w3id", "-q", cwd=elsewhere, env=env).stdout
+    assert rules == (ROOT / "w3id" / ".htaccess").read_text(encoding="utf-8")
+    site_export = subprocess.run(
+        [str(venv / "bin" / "cyberframe"), "export", "--format", "site", "-o", str(tmp_path / "docs.zip")],
+        cwd=elsewhere, env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert site_export.returncode == 2 and "source checkout" in site_export.stderr, site_export.stderr

@@ -3,6 +3,7 @@ and an sdist and wheel that ``twine check`` accepts."""
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -93,8 +94,10 @@ def test_deprecated_terms_say_what_replaces_them():
     assert [str(row["iri"]) for row in lonely] == []
 
 
-def run(*args: object, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(a) for a in args], capture_output=True, text=True, timeout=600, check=True, cwd=cwd)
+def run(*args: object, cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(a) for a in args], capture_output=True, text=True, timeout=600, check=True, cwd=cwd, env=env
+    )
 
 
 @pytest.mark.slow
@@ -115,6 +118,16 @@ def test_build_makes_an_sdist_and_a_wheel_that_twine_accepts(request: pytest.Fix
     with tarfile.open(sdist) as archive:
         members = archive.getnames()
     root = f"cyberframe-{cyberframe.__version__}/"
-    for needed in ("CHANGELOG.md", "release/iri-baseline.txt", "docs/python-api.md", "pyproject.toml"):
+    for needed in ("CHANGELOG.md", "release/iri-baseline.txt", "docs/python-api.md", "pyproject.toml", "mkdocs.yml",
+                   "docs/hooks.py", "w3id/.htaccess"):
         assert root + needed in members, needed
+    assert "cyberframe/exports/static/w3id.htaccess" in names
     print(f"sdist {sdist.stat().st_size} bytes, wheel {wheel.stat().st_size} bytes")
+    # the sdist ships the documentation site's sources: the site export works from it unpacked
+    with tarfile.open(sdist) as archive:
+        archive.extractall(tmp_path / "unpacked", filter="data")
+    unpacked = tmp_path / "unpacked" / root
+    env = {**os.environ, "PYTHONPATH": str(unpacked / "service"), "CYBERFRAME_CACHE_DIR": str(tmp_path / "cache")}
+    site = tmp_path / "site.zip"
+    run(sys.executable, "-m", "cyberframe.cli", "export", "--format", "site", "-o", site, env=env, cwd=tmp_path)
+    assert "cyberframe-docs/python-api.html" in zipfile.ZipFile(site).namelist()

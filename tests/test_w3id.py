@@ -173,6 +173,49 @@ def test_the_deployment_is_set_in_one_place(rules, deployment):
     assert rewrite(moved, "id/function/DE", "text/turtle") == "https://cf.test.invalid/id/function/DE?format=turtle"
 
 
+def test_the_committed_rules_are_the_export_for_the_canonical_deployment(deployment):
+    """w3id/.htaccess is ``cyberframe export --format w3id`` (no --service-url: the canonical deployment)."""
+    import cyberframe
+    from cyberframe.exports.w3id import CANONICAL_DEPLOYMENT
+
+    assert HTACCESS.read_bytes() == cyberframe.export("w3id")
+    assert deployment == CANONICAL_DEPLOYMENT
+    docs = (ROOT / "docs" / "releasing.md").read_text(encoding="utf-8")
+    assert f"`{CANONICAL_DEPLOYMENT}`" in docs and "cyberframe export --format w3id --service-url" in docs
+
+
+@pytest.mark.parametrize("url", ["https://kg.example.net", "https://kg.example.net:8443/", "http://10.0.0.7/cyberframe"])
+def test_the_export_moves_every_rule_to_another_deployment(tmp_path, url):
+    from click.testing import CliRunner
+
+    from cyberframe.cli import main
+
+    out = tmp_path / ".htaccess"
+    done = CliRunner().invoke(main, ["export", "--format", "w3id", "--service-url", url, "-o", str(out), "-q"])
+    assert done.exit_code == 0, done.output
+    moved = parse(out)
+    base = url.rstrip("/")
+    committed = parse(HTACCESS)
+    for iri in samples():
+        path = urlsplit(iri).path.removeprefix("/cyberframe/")
+        for accept in ACCEPTS.values():
+            here, there = rewrite(committed, path, accept), rewrite(moved, path, accept)
+            assert there is not None and there.startswith(base + "/"), (iri, there)
+            assert there[len(base) :] == here[here.index("/", len("https://")) :]  # the same route on the new host
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["ftp://kg.example.net", "kg.example.net", "https://kg.example.net/?x=1", "https://kg.example.net/#top",
+     "https://kg.example.net/a b", "https://kg.example.net/%{ENV:X}", "https://kg.example.net/]"],
+)
+def test_a_url_that_would_break_the_rules_is_refused(url):
+    import cyberframe
+
+    with pytest.raises(cyberframe.ExportError, match="--service-url for w3id"):
+        cyberframe.export("w3id", service_url=url)
+
+
 def parse_text(text: str) -> list[Rule]:
     import tempfile
 

@@ -19,6 +19,7 @@ _PUBLIC = {
     "sparql": "api",
     "describe": "api",
     "export": "api",
+    "coverage": "api",
     "validate": "validation",
     "Result": "api",
     "Row": "api",
@@ -34,9 +35,15 @@ _PUBLIC = {
     "ExportError": "errors",
     "RdfInputError": "rdfio",
     "ShapesError": "validation",
+    "CoverageReport": "coverage",
+    "CoverageInputError": "coverage",
 }
+#: Public functions whose name is also a module's: the module itself is callable (``_callable.py``).
+_CALLABLE_MODULES = frozenset({"sparql", "coverage"})
 
 __all__ = [
+    "CoverageInputError",
+    "CoverageReport",
     "Description",
     "ExportError",
     "NamedQuery",
@@ -52,6 +59,7 @@ __all__ = [
     "ValidationOutcome",
     "ValidationResult",
     "__version__",
+    "coverage",
     "dataset",
     "describe",
     "export",
@@ -68,6 +76,7 @@ if TYPE_CHECKING:
         QueryError,
         Result,
         Row,
+        coverage,
         dataset,
         describe,
         export,
@@ -76,6 +85,8 @@ if TYPE_CHECKING:
         sparql,
         store,
     )
+    from .coverage import CoverageInputError
+    from .coverage import Report as CoverageReport
     from .errors import ExportError
     from .named_queries import NamedQuery, NamedQueryError, ParameterError, UnknownEntity, UnknownQuery
     from .rdfio import RdfInputError
@@ -89,9 +100,9 @@ def __getattr__(name: str) -> Any:
         raise AttributeError(f"module 'cyberframe' has no attribute {name!r}")
     from importlib import import_module
 
-    if name == "sparql":  # the subpackage cyberframe.sparql, made callable: it runs api.sparql
-        return import_module(".sparql", __name__)
-    value = getattr(import_module(f".{module}", __name__), name)
+    if name in _CALLABLE_MODULES:  # the module cyberframe.sparql / .coverage, made callable: it runs api.<name>
+        return import_module(f".{name}", __name__)
+    value = getattr(import_module(f".{module}", __name__), "Report" if name == "CoverageReport" else name)
     globals()[name] = value
     return value
 

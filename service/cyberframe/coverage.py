@@ -11,6 +11,9 @@ partial or planned ones only, or not at all; which controls would close the
 gaps (a greedy set cover); which SoA controls serve no subcategory; and the
 controls' own cybersecurity-concept attribute (ISO/IEC 27002:2022 5.4) beside it.
 Every covered cell names the mapping records that justify it.
+
+``cyberframe.coverage(soa)`` (:func:`cyberframe.api.coverage`) is the public
+entry: calling this module runs it (``cyberframe/_callable.py``).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from ._callable import make_callable
 from .knowledge import KnowledgeGraph
 from .mappings import MappingRecord, load_records
 from .namespaces import ID
@@ -570,6 +574,9 @@ class Gap:
 
 @dataclass(frozen=True)
 class Report:
+    """The coverage of one SoA (``cyberframe.CoverageReport``): per framework, the gaps, the controls
+    that would close them, the SoA's controls that serve nothing; docs/coverage.md explains each part."""
+
     sets: tuple[str, ...]
     soa: Soa
     framework: FrameworkCoverage
@@ -616,6 +623,16 @@ class Report:
             "cybersecurity_concepts": list(self.concepts),
             "disagreements": list(self.disagreements),
         }
+
+    def render(self, format: str = "table", *, color: bool = False) -> str:
+        """The report as ``cyberframe coverage --format`` writes it: ``table`` (for a terminal, ANSI
+        colours with *color*), ``csv`` (one row per subcategory), ``json`` (:meth:`to_dict`) or a
+        standalone ``html`` page."""
+        from .coverage_render import FORMATS, render
+
+        if format not in FORMATS:
+            raise ValueError(f"a coverage report is rendered as one of {', '.join(FORMATS)}, not {format!r}")
+        return render(self, format, color=color)
 
 
 def _state(controls: Iterable[str], soa: Soa) -> str:
@@ -736,3 +753,6 @@ def analyse(kg: KnowledgeGraph, soa: Soa, sets: Sequence[str] = DEFAULT_SETS) ->
 def soa_from_controls(entries: dict[str, str]) -> Soa:
     """A :class:`Soa` straight from ``{notation: status}`` (for programs and tests)."""
     return Soa({c: Entry(c, s, ()) for c, s in entries.items()})
+
+
+make_callable(__name__)

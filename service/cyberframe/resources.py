@@ -84,3 +84,10 @@ def internal_query(name: str) -> str:
     SPARQL editor starts with, shown to people as it is.
     """
     return files("cyberframe").joinpath("internal_queries", name + ".rq").read_text(encoding="utf-8")
+
+
+def source_root() -> Path | None:
+    """The repository (a source checkout or an unpacked sdist) around the package, with ``docs/`` and
+    ``mkdocs.yml``; None in an installed wheel, which ships neither."""
+    root = Path(__file__).resolve().parents[2]
+    return root if (root / "mkdocs.yml").is_file() and (root / "docs").is_dir() else None

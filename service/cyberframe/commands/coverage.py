@@ -34,28 +34,23 @@ def coverage(soa: str, fmt: str, output: Path | None, sets: tuple[str, ...], max
     optional status column: implemented, partial, planned, not applicable) or an
     RDF organisational profile (.ttl, .jsonld); '-' reads CSV from standard input.
     """
-    from ..coverage import CoverageInputError, analyse, read_input
-    from ..coverage_render import render
-    from ..knowledge import open_knowledge_graph
+    from .. import api
+    from ..coverage import CoverageInputError
     from ..rdfio import RdfInputError
 
     try:
         if soa == "-":
-            data, name = sys.stdin.buffer.read(max_size + 1), "stdin.csv"
+            report = api.coverage(sys.stdin.buffer.read(max_size + 1), filename="stdin.csv", sets=sets,
+                                  max_bytes=max_size, progress=progress)
         else:
-            with open(soa, "rb") as handle:
-                data, name = handle.read(max_size + 1), soa
-        if len(data) > max_size:
-            raise CoverageInputError(f"{name}: more than the limit of {max_size} bytes")
-        kg = open_knowledge_graph(progress=progress)
-        report = analyse(kg, read_input(data, name, kg, max_bytes=max_size), sets)
+            report = api.coverage(soa, sets=sets, max_bytes=max_size, progress=progress)
     except OSError as exc:
         click.echo(f"error: {soa}: {exc.strerror or exc}", err=True)
         sys.exit(2)
     except (CoverageInputError, RdfInputError) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
-    text = render(report, fmt, color=output is None and fmt == "table" and sys.stdout.isatty())
+    text = report.render(fmt, color=output is None and fmt == "table" and sys.stdout.isatty())
     if output is None:
         click.echo(text, nl=False)
     else:

@@ -64,7 +64,7 @@ def export(
     quiet: bool,
 ) -> None:
     """Export the knowledge graph as RDF, JSON-LD, SSSOM, OSCAL, STRM, VoID or HTML documentation."""
-    from ..exports import export as make
+    from .. import api
 
     if list_formats:
         _list_formats()
@@ -78,12 +78,8 @@ def export(
         if not quiet:
             click.echo(f"[{time.strftime('%H:%M:%S')}] {message}", err=True)
 
-    from ..knowledge import open_knowledge_graph
-
-    kg = open_knowledge_graph(progress=progress)
     try:
-        data = make(
-            kg,
+        data = api.export(
             fmt,
             graph=graph,
             inferred=inferred,

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
 
 import click
 
 from . import table
 
-_FORMATS = {"csv": "CSV", "tsv": "TSV", "json": "JSON", "xml": "XML"}
-_GRAPH_FORMATS = {"table": "TURTLE", "csv": "N_TRIPLES", "tsv": "N_TRIPLES", "json": "JSON_LD", "xml": "RDF_XML"}
+if TYPE_CHECKING:
+    from rdflib.term import Node
+
+    from ..api import Result
+
+#: ``--format`` -> the format :meth:`cyberframe.Result.serialize` writes, for rows and for triples.
+_FORMATS = {"csv": "csv", "tsv": "tsv", "json": "json", "xml": "xml"}
+_GRAPH_FORMATS = {"table": "turtle", "csv": "ntriples", "tsv": "ntriples", "json": "jsonld-expanded", "xml": "rdfxml"}
 
 
 def _parse_params(pairs: tuple[str, ...]) -> dict[str, str]:
@@ -23,38 +30,31 @@ def _parse_params(pairs: tuple[str, ...]) -> dict[str, str]:
     return params
 
 
-def _cell(term) -> str:
+def _cell(term: Node | None) -> str:
+    from rdflib import URIRef
+
     from ..namespaces import curie
 
     if term is None:
         return ""
-    if type(term).__name__ == "NamedNode":
-        return curie(term.value) or term.value
-    return term.value
+    if isinstance(term, URIRef):
+        return curie(str(term)) or str(term)
+    return str(term)
 
 
-def _emit(result, fmt: str) -> None:
-    import pyoxigraph as ox
-
-    if isinstance(result, ox.QueryBoolean):
-        click.echo("true" if bool(result) else "false")
+def _emit(result: Result, fmt: str) -> None:
+    if result.form == "ASK":
+        click.echo("true" if result.boolean else "false")
         return
-    if isinstance(result, ox.QueryTriples):
-        from ..namespaces import PREFIXES
-        from ..rdfio import written
-
-        rdf_format = getattr(ox.RdfFormat, _GRAPH_FORMATS[fmt])
-        prefixes = PREFIXES if rdf_format in (ox.RdfFormat.TURTLE,) else None
-        sys.stdout.buffer.write(written(ox.serialize(result, format=rdf_format, prefixes=prefixes)))
+    if result.form in ("CONSTRUCT", "DESCRIBE"):
+        sys.stdout.buffer.write(result.serialize(_GRAPH_FORMATS[fmt]))
         return
     if fmt == "table":
-        variables = [v.value for v in result.variables]
-        rows = [[_cell(row[v]) for v in variables] for row in result]
-        click.echo(table(variables, rows))
+        rows = [[_cell(row.get(v)) for v in result.variables] for row in result]
+        click.echo(table(result.variables, rows))
         click.echo(f"({len(rows)} row{'s' if len(rows) != 1 else ''})", err=True)
         return
-    data = result.serialize(format=getattr(ox.QueryResultsFormat, _FORMATS[fmt]))
-    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.write(result.serialize(_FORMATS[fmt]))
 
 
 @click.command("query")
@@ -65,14 +65,13 @@ def _emit(result, fmt: str) -> None:
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "csv", "tsv", "json", "xml"]), default="table", show_default=True
 )
-def query(name: str | None, params: tuple[str, ...], list_queries: bool, sparql, fmt: str) -> None:
+def query(name: str | None, params: tuple[str, ...], list_queries: bool, sparql: TextIO | None, fmt: str) -> None:
     """Run the named query NAME (see --list) or ad-hoc SPARQL (--sparql FILE)."""
-    from ..errors import ProtocolError
-    from ..named_queries import NamedQueryError, QueryCatalogue, load_catalogue
-    from ..sparql.admission import admit
+    from .. import api
+    from ..named_queries import NamedQueryError
 
     if list_queries:
-        for q in load_catalogue().values():
+        for q in api.queries().values():
             args = " ".join(f"{p.name}={'…' if p.required else (p.default or '')}" for p in q.params)
             click.echo(f"{q.name:28s} {q.summary}")
             if args:
@@ -80,27 +79,24 @@ def query(name: str | None, params: tuple[str, ...], list_queries: bool, sparql,
         return
     if (name is None) == (sparql is None):
         raise click.UsageError("give a query NAME or --sparql FILE (and not both); --list shows the names")
-    from ..knowledge import open_knowledge_graph
+    if sparql is not None and params:
+        raise click.UsageError("--param goes with a named query, not with --sparql")
 
-    kg = open_knowledge_graph(progress=lambda m: click.echo(m, err=True))
+    def progress(message: str) -> None:
+        click.echo(message, err=True)
+
+    # The command line has no row cap: the answer is the user's own, written in full.
     try:
-        if sparql is not None:
-            if params:
-                raise click.UsageError("--param goes with a named query, not with --sparql")
-            text = sparql.read()
-            admit(text)  # the same read-only, offline gate as the HTTP endpoint
-            result = kg.query(text)
+        if sparql is not None:  # the same read-only, offline admission as the HTTP endpoint
+            result = api.sparql(sparql.read(), max_rows=sys.maxsize, progress=progress)
         else:
             assert name is not None
-            result = QueryCatalogue(kg).run(name, _parse_params(params))
-    except (NamedQueryError, ProtocolError) as exc:
-        raise click.UsageError(exc.message if isinstance(exc, ProtocolError) else str(exc)) from exc
-    except SyntaxError as exc:
+            result = api.query(name, max_rows=sys.maxsize, parameters=_parse_params(params), progress=progress)
+    except NamedQueryError as exc:
+        raise click.UsageError(str(exc)) from exc
+    except api.QueryError as exc:
+        if exc.kind != "syntax":
+            raise click.UsageError(exc.message) from exc
         source = Path(sparql.name).name if sparql is not None and sparql.name != "<stdin>" else "query"
-        raise click.UsageError(f"{source}: SPARQL syntax error: {exc}") from exc
-    except RuntimeError as exc:  # e.g. a function the engine does not provide
-        raise click.UsageError(f"query evaluation failed: {exc}") from exc
-    try:
-        _emit(result, fmt)
-    except OSError as exc:  # evaluation is lazy: a failing query surfaces while its rows are written
-        raise click.UsageError(f"query evaluation failed: {exc}") from exc
+        raise click.UsageError(f"{source}: {exc.message}") from exc
+    _emit(result, fmt)

@@ -9,6 +9,8 @@ makes one of them as bytes. The modules hold the formats:
 * :mod:`.oscal` — OSCAL catalogs (framework, ISO/IEC 27002:2022) and mapping-collection;
 * :mod:`.strm` — NIST IR 8477 set-theory relationship mapping as CSV;
 * :mod:`.void` — the VoID description of the dataset;
+* :mod:`.w3id` — the w3id.org redirect rules (``.htaccess``) for a deployment;
+* :mod:`.site` — the documentation site (MkDocs), as a zip archive;
 * :mod:`.docs` — the pyLODE documentation of the ontology.
 
 Functions for the HTTP service: :func:`.dumps.export_rdf`, :func:`.jsonld.context`,
@@ -18,7 +20,7 @@ Functions for the HTTP service: :func:`.dumps.export_rdf`, :func:`.jsonld.contex
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ..errors import ExportError
@@ -96,6 +98,19 @@ def _formats() -> dict[str, ExportFormat]:
             frozenset({"service_url"}),
         ),
         ExportFormat("docs", "ontology documentation by pyLODE (HTML)", "text/html", "ontology.html"),
+        ExportFormat(
+            "w3id",
+            "w3id.org redirect rules (.htaccess) to the deployment at --service-url",
+            "text/plain",
+            ".htaccess",
+            frozenset({"service_url"}),
+        ),
+        ExportFormat(
+            "site",
+            "the documentation site (MkDocs, strict) as a zip; needs a source checkout and the docs extra",
+            "application/zip",
+            "cyberframe-docs.zip",
+        ),
     ):
         out[f.name] = f
     return out
@@ -112,7 +127,7 @@ _OPTION_NAMES = {
 
 
 def export(
-    kg: KnowledgeGraph,
+    kg: KnowledgeGraph | Callable[[], KnowledgeGraph],
     fmt: str,
     *,
     graph: str | None = None,
@@ -123,8 +138,10 @@ def export(
 ) -> bytes:
     """Make the export *fmt* (a key of :data:`FORMATS`) from *kg*.
 
-    Raises :class:`ExportError` for an unknown format, graph or mapping set and
-    for an option the format does not take.
+    *kg* may be a function that opens the graph: it is called only for the
+    formats made from it (not ``context``, ``w3id`` or ``site``). Raises
+    :class:`ExportError` for an unknown format, graph or mapping set and for
+    an option the format does not take.
     """
     try:
         spec = FORMATS[fmt]
@@ -141,14 +158,24 @@ def export(
             takers = ", ".join(f.name for f in FORMATS.values() if option in f.options)
             raise ExportError(f"{_OPTION_NAMES[option]} does not apply to {fmt}; it applies to: {takers}")
 
-    if "graph" in spec.options:
-        from .dumps import export_rdf
-
-        return export_rdf(kg, fmt, graph=graph, inferred=inferred, progress=progress)
     if fmt == "context":
         from .jsonld import context_bytes
 
         return context_bytes()
+    if fmt == "w3id":
+        from .w3id import htaccess
+
+        return htaccess(service_url, progress=progress)
+    if fmt == "site":
+        from .site import export_site
+
+        return export_site(progress=progress)
+    if not isinstance(kg, KnowledgeGraph):
+        kg = kg()
+    if "graph" in spec.options:
+        from .dumps import export_rdf
+
+        return export_rdf(kg, fmt, graph=graph, inferred=inferred, progress=progress)
     if fmt == "jsonld-tree":
         from .jsonld import serialize_tree
 

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .. import api
 from ..named_queries import QueryCatalogue
 from ..ordering import notation_key
 from ..resources import ontology_path, shapes_path
@@ -34,27 +35,29 @@ class ResourceSpec:
 
 def framework_tree(catalogue: QueryCatalogue) -> dict[str, Any]:
     """Functions -> categories -> subcategories with labels and definitions, from the named queries
-    ``functions-overview`` and ``function-structure`` (in-process: fixed queries over a frozen graph)."""
-    functions = []
-    for row in catalogue.select("functions-overview"):
-        code = row["function"].value
+    ``functions-overview`` and ``function-structure`` (``cyberframe.query`` in-process: fixed queries over a
+    frozen graph)."""
+    kg = catalogue.kg
+    functions: list[dict[str, Any]] = []
+    for row in api.query("functions-overview", knowledge_graph=kg):
+        code = str(row["function"])
         categories: dict[str, dict[str, Any]] = {}
-        for item in catalogue.select("function-structure", {"function": code}):
+        for item in api.query("function-structure", function=code, knowledge_graph=kg):
             category = categories.setdefault(
-                item["category"].value,
-                {"notation": item["category"].value, "label": item["categoryLabel"].value, "subcategories": []},
+                str(item["category"]),
+                {"notation": str(item["category"]), "label": str(item["categoryLabel"]), "subcategories": []},
             )
             category["subcategories"].append(
                 {
-                    "notation": item["subcategory"].value,
-                    "label": item["subcategoryLabel"].value,
-                    "definition": item["definition"].value,
+                    "notation": str(item["subcategory"]),
+                    "label": str(item["subcategoryLabel"]),
+                    "definition": str(item["definition"]),
                 }
             )
         functions.append(
             {
                 "notation": code,
-                "label": row["label"].value,
+                "label": str(row["label"]),
                 "categories": sorted(categories.values(), key=lambda c: notation_key(c["notation"])),
             }
         )
@@ -63,8 +66,6 @@ def framework_tree(catalogue: QueryCatalogue) -> dict[str, Any]:
 
 def resources(catalogue: QueryCatalogue) -> list[ResourceSpec]:
     """The four resources, each read when asked for."""
-    from ..exports.jsonld import context_bytes
-
     def tree() -> str:
         return json.dumps(framework_tree(catalogue), ensure_ascii=False, indent=1) + "\n"
 
@@ -91,7 +92,7 @@ def resources(catalogue: QueryCatalogue) -> list[ResourceSpec]:
             "The JSON-LD 1.1 context",
             "The context every JSON-LD answer and export of cyberframe is compacted with (/context.jsonld).",
             "application/ld+json",
-            lambda: context_bytes().decode("utf-8"),
+            lambda: api.export("context").decode("utf-8"),
         ),
         ResourceSpec(
             "cyberframe://framework",

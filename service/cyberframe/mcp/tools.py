@@ -5,12 +5,15 @@ values (name, description, JSON Schema of the arguments) and answers
 ``call(name, arguments)`` with a JSON-ready dict, or raises :class:`ToolError`
 with a message that names what was wrong and what is allowed.
 
-Queries run the way ``/sparql`` and ``/queries/{name}`` run them: admitted by
-:func:`cyberframe.sparql.admission.admit`, handed to the engine's worker
-processes (network-isolated, stopped at the time limit) with the same row cap
-and answer cache, parameters bound as prepared-query substitutions, never
-pasted (docs/serving.md). ``describe`` and ``validate`` run in-process, like
-the entity page and ``POST /validate`` (docs/architecture.md, "Process model").
+Every tool is a call of the library face (:mod:`cyberframe.api`, docs/python-api.md).
+Queries run the way ``/sparql`` and ``/queries/{name}`` run them:
+``cyberframe.query`` and ``cyberframe.sparql`` with the server's *engine*, so
+they are admitted by :func:`cyberframe.sparql.admission.admit` and run in its
+worker processes (network-isolated, stopped at the time limit) with the same
+row cap and answer cache, parameters bound as prepared-query substitutions,
+never pasted (docs/serving.md). ``describe`` (``cyberframe.describe``) and
+``validate`` (``cyberframe.validate``) run in-process, like the entity page and
+``POST /validate`` (docs/architecture.md, "Process model").
 Every answer is capped at *max_output_bytes* of JSON; a capped answer says so
 (``"truncated": true`` and a ``note``).
 """
@@ -25,9 +28,12 @@ from functools import cached_property
 from typing import Any
 
 import pyoxigraph as ox
+from rdflib import BNode, URIRef
+from rdflib import Literal as RdfLiteral
 from rdflib.namespace import DCTERMS, RDF, SKOS
+from rdflib.term import Node
 
-from ..errors import ProtocolError
+from .. import api, validate
 from ..knowledge import KnowledgeGraph
 from ..mappings import MappingRecord, load_records, set_name, set_rank
 from ..named_queries import (
@@ -40,14 +46,10 @@ from ..named_queries import (
 from ..namespaces import CF, curie
 from ..ordering import notation_key
 from ..rdfio import RdfDocument, RdfInputError, parse_rdf
-from ..sparql.admission import admit
-from ..sparql.engine import ROWS_HEADER, TRUNCATED_HEADER, SparqlEngine
-from ..sparql.worker import Job
-from ..validation import ShapesError, ValidationOutcome, shorten, validate
+from ..sparql.engine import SparqlEngine
+from ..validation import ShapesError, ValidationOutcome, shorten
 
 DEFAULT_MAX_OUTPUT_BYTES = 100_000
-#: Formats the workers answer in, per kind of result: rows as SPARQL JSON, graphs as N-Triples.
-FORMATS: dict[str, str | None] = {"solutions": "json", "boolean": "json", "graph": "ntriples"}
 MAX_VALIDATION_RESULTS = 1000  # as POST /validate: the counts always cover all
 MAX_LISTED_VALUES = 150  # allowed values named in one error message
 _XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -105,27 +107,25 @@ def plain(term: Mapping[str, str]) -> Any:
     return value
 
 
-def compact_rows(results: Mapping[str, Any]) -> tuple[list[str], list[dict[str, Any]]]:
-    """SPARQL JSON results as (columns, rows): one object per solution, unbound variables left out."""
-    columns = list(results["head"].get("vars", []))
-    rows = [{v: plain(b[v]) for v in columns if v in b} for b in results["results"]["bindings"]]
-    return columns, rows
+def value(term: Node) -> Any:
+    """One rdflib term of a :class:`cyberframe.Result` as a compact JSON value, as :func:`plain` makes it."""
+    if isinstance(term, RdfLiteral):
+        datatype = term.datatype
+        return plain({"type": "literal", "value": str(term), "datatype": "" if datatype is None else str(datatype)})
+    if isinstance(term, BNode):
+        return "_:" + str(term)
+    return str(term)
 
 
-def _term_value(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> Any:
-    if isinstance(term, ox.Literal):
-        return plain({"type": "literal", "value": term.value, "datatype": term.datatype.value})
-    if isinstance(term, ox.BlankNode):
-        return "_:" + term.value
-    return term.value if isinstance(term, ox.NamedNode) else str(term)
+def compact_rows(result: api.Result) -> tuple[list[str], list[dict[str, Any]]]:
+    """A SELECT answer as (columns, rows): one object per solution, unbound variables left out."""
+    columns = list(result.variables)
+    return columns, [{v: value(row[v]) for v in columns if v in row} for row in result]
 
 
-def triple_rows(ntriples: bytes) -> list[dict[str, Any]]:
-    """N-Triples as compact rows ``{subject, predicate, object}``, in a stable order."""
-    rows = [
-        {"subject": _term_value(t.subject), "predicate": t.predicate.value, "object": _term_value(t.object)}
-        for t in ox.parse(ntriples, ox.RdfFormat.N_TRIPLES)
-    ]
+def triple_rows(result: api.Result) -> list[dict[str, Any]]:
+    """A CONSTRUCT or DESCRIBE answer as compact rows ``{subject, predicate, object}``, in a stable order."""
+    rows = [{"subject": value(s), "predicate": str(p), "object": value(o)} for s, p, o in result.triples]
     return sorted(rows, key=lambda r: (str(r["subject"]), r["predicate"], str(r["object"])))
 
 
@@ -248,18 +248,21 @@ class Toolbox:
     def run_named(self, query: NamedQuery, given: Mapping[str, Any]) -> dict[str, Any]:
         """A named query, run like ``GET /queries/{name}`` (same bindings, worker, row cap and cache)."""
         strings = {}
-        for key, value in given.items():
-            if not isinstance(value, str):
-                raise ToolError(f"parameter {key!r} of {query.name} must be a string, not {type(value).__name__}")
-            strings[key] = value
+        for key, given_value in given.items():
+            if not isinstance(given_value, str):
+                raise ToolError(
+                    f"parameter {key!r} of {query.name} must be a string, not {type(given_value).__name__}"
+                )
+            strings[key] = given_value
         try:
-            bindings = self.catalogue.bind(query, strings)
+            result = api.query(query.name, parameters=strings, knowledge_graph=self.kg, engine=self.engine)
         except UnknownEntity as exc:
             raise ToolError(self._with_allowed(query, strings, str(exc)), 404) from exc
         except NamedQueryError as exc:
             raise ToolError(str(exc)) from exc
-        job = Job.prepared(query.sparql, bindings, formats=FORMATS, max_rows=self.engine.limits.max_rows)
-        return {"query": query.name, **self._answer(job)}
+        except api.QueryError as exc:
+            raise ToolError(exc.message, exc.status) from exc
+        return {"query": query.name, **self._answer(result, self.engine.limits.max_rows)}
 
     def _with_allowed(self, query: NamedQuery, given: Mapping[str, str], message: str) -> str:
         """*message* plus the allowed values of the coded parameter that named nothing."""
@@ -273,27 +276,20 @@ class Toolbox:
                 return f"{message}; parameter {param.name!r} takes one of: {shown}{more}"
         return message
 
-    def _answer(self, job: Job) -> dict[str, Any]:
-        try:
-            answer = self.engine.answer(job)
-        except ProtocolError as exc:
-            raise ToolError(exc.message, exc.status) from exc
-        truncated = answer.headers.get(TRUNCATED_HEADER) == "true"
-        count = int(answer.headers.get(ROWS_HEADER, "0"))
+    def _answer(self, result: api.Result, max_rows: int) -> dict[str, Any]:
+        if result.form == "ASK":
+            return {"boolean": bool(result.boolean), "truncated": False}
         payload: dict[str, Any]
-        if answer.content_type.startswith("application/n-triples"):
-            payload = {"triples": triple_rows(answer.body), "count": count, "truncated": truncated}
+        if result.form in ("CONSTRUCT", "DESCRIBE"):
+            payload = {"triples": triple_rows(result), "count": len(result), "truncated": result.truncated}
             key, what = "triples", "triples"
         else:
-            results = json.loads(answer.body)
-            if "boolean" in results:
-                return {"boolean": bool(results["boolean"]), "truncated": False}
-            columns, rows = compact_rows(results)
-            payload = {"columns": columns, "rows": rows, "count": count, "truncated": truncated}
+            columns, rows = compact_rows(result)
+            payload = {"columns": columns, "rows": rows, "count": len(result), "truncated": result.truncated}
             key, what = "rows", "rows"
-        if truncated:
+        if result.truncated:
             payload["note"] = (
-                f"truncated: the first {job.max_rows} {what} only (row limit); "
+                f"truncated: the first {max_rows} {what} only (row limit); "
                 "narrow the question (a parameter, a FILTER or a LIMIT) to see the rest"
             )
         return fit(payload, key, self.max_output_bytes, what)
@@ -344,17 +340,10 @@ class Toolbox:
         if isinstance(rows, bool) or not isinstance(rows, int) or not 1 <= rows <= limit:
             raise ToolError(f"'max_rows' must be an integer from 1 to {limit}, not {rows!r}")
         try:
-            admitted = admit(text, max_length=self.engine.limits.max_query_length)
-        except ProtocolError as exc:
+            result = api.sparql(text, max_rows=rows, engine=self.engine)
+        except api.QueryError as exc:
             raise ToolError(exc.message, exc.status) from exc
-        job = Job(
-            query=text,
-            base_iri=None,
-            formats=FORMATS,
-            max_rows=rows,
-            union_default_graph=not admitted.has_dataset,  # FROM / FROM NAMED make their own default graph
-        )
-        return self._answer(job)
+        return self._answer(result, rows)
 
     # -- describe ----------------------------------------------------------
 
@@ -418,27 +407,25 @@ class Toolbox:
         value = given.get("entity")
         if not isinstance(value, str):
             raise ToolError("describe needs 'entity': an IRI or a code such as DE.CM-1, 8.16 or 'clause 6.1.3'")
-        query = self.catalogue.get("entity")
         try:
-            bindings = self.catalogue.bind(query, {"entity": value})
+            description = api.describe(value, knowledge_graph=self.kg)  # the entity named query, as the entity page
         except UnknownEntity as exc:
             raise ToolError(str(exc), 404) from exc
         except NamedQueryError as exc:
             raise ToolError(str(exc)) from exc
-        node = next(iter(bindings.values()))
-        iri = node.value
-        triples = list(self.kg.construct(query.sparql, substitutions=bindings))  # a fixed query, as the entity page
+        node = description.iri
+        iri = str(node)
         outgoing: dict[str, set[str]] = {}
         incoming: dict[str, set[str]] = {}
         literals: dict[str, list[str]] = {}
-        for t in triples:
-            if t.subject == node and isinstance(t.object, ox.Literal):
-                if t.object.language in (None, "", "en") and t.object.value not in literals.get(t.predicate.value, []):
-                    literals.setdefault(t.predicate.value, []).append(t.object.value)
-            elif t.subject == node and isinstance(t.object, ox.NamedNode):
-                outgoing.setdefault(t.predicate.value, set()).add(t.object.value)
-            elif t.object == node and isinstance(t.subject, ox.NamedNode):
-                incoming.setdefault(t.predicate.value, set()).add(t.subject.value)
+        for subject, predicate, obj in description.graph:
+            if subject == node and isinstance(obj, RdfLiteral):
+                if obj.language in (None, "", "en") and str(obj) not in literals.get(str(predicate), []):
+                    literals.setdefault(str(predicate), []).append(str(obj))
+            elif subject == node and isinstance(obj, URIRef):
+                outgoing.setdefault(str(predicate), set()).add(str(obj))
+            elif obj == node and isinstance(subject, URIRef):
+                incoming.setdefault(str(predicate), set()).add(str(subject))
         broader = sorted(outgoing.get(str(SKOS.broader), set()))
         narrower = sorted(incoming.get(str(SKOS.broader), set()) | outgoing.get(str(SKOS.narrower), set()))
         trail: list[str] = []

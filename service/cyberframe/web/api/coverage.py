@@ -15,8 +15,8 @@ import threading
 from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from ...coverage import DEFAULT_SETS, CoverageInputError, analyse, read_input
-from ...coverage_render import render
+from ...api import coverage
+from ...coverage import DEFAULT_SETS, CoverageInputError
 from ...errors import ProtocolError
 from ...rdfio import RdfInputError
 from ...sparql.cache import Answer
@@ -87,7 +87,7 @@ def run() -> Response:
             if len(data) > limit:
                 raise ProtocolError(413, f"the request body is larger than the limit of {limit} bytes")
             kg = current.engine.dataset.kg
-            report = analyse(kg, read_input(data, name, kg, max_bytes=limit, rdf_format=rdf), sets)
+            report = coverage(data, filename=name, format=rdf, sets=sets, max_bytes=limit, knowledge_graph=kg)
         except RequestEntityTooLarge as exc:
             raise ProtocolError(413, f"the request body is larger than the limit of {limit} bytes") from exc
         except RdfInputError as exc:
@@ -104,7 +104,7 @@ def run() -> Response:
     if page is not None and fmt is HTML and not download:
         answer = page(report, None, 200)
     else:  # a download is the standalone report, never the site's page
-        answer = Answer(200, render(report, fmt.key).encode("utf-8"), fmt.content_type)
+        answer = Answer(200, report.render(fmt.key).encode("utf-8"), fmt.content_type)
     response = uncacheable(send(answer))
     if download:
         extension = {"json": "json", "csv": "csv", "table": "txt", "html": "html"}[fmt.key]

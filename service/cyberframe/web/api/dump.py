@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
+from ...api import export
 from ...errors import ExportError, ProtocolError
-from ...exports.dumps import RDF_SYNTAXES, export_rdf
-from ...exports.void import export_void
+from ...exports.dumps import RDF_SYNTAXES
 from ...sparql.cache import Answer
 from ...sparql.formats import JSONLD, NTRIPLES, RDFXML, TURTLE, Format
 from ..negotiation import choose
@@ -56,7 +56,7 @@ def dump() -> Response:
 
     def build() -> Answer:
         try:
-            body = export_rdf(kg, syntax.name, graph=graph, inferred=inferred)
+            body = export(syntax.name, graph=graph, inferred=inferred, knowledge_graph=kg)
         except ExportError as exc:
             raise ProtocolError(404 if graph else 400, str(exc)) from exc
         name = f"cyberframe{'-' + graph if graph else ''}{syntax.extension}"
@@ -72,4 +72,6 @@ def void() -> Response:
     """The VoID description of the dataset, in Turtle (VoID §7.2, well-known URI)."""
     kg = state().engine.dataset.kg
     root = request.root_url.rstrip("/")  # with the path prefix of a public_url
-    return respond(("void", root), lambda: Answer(200, export_void(kg, root), TURTLE.content_type))
+    return respond(
+        ("void", root), lambda: Answer(200, export("void", service_url=root, knowledge_graph=kg), TURTLE.content_type)
+    )

@@ -14,7 +14,7 @@ import time
 from flask import Blueprint, Response, request
 
 from ... import __version__
-from ...exports.jsonld import context_bytes
+from ...api import export
 from ...sparql.cache import Answer
 from ..negotiation import prefers_html
 from ..responses import respond, uncacheable
@@ -69,4 +69,4 @@ def stats() -> Response:
 @bp.route("/context.jsonld", methods=["GET"])
 def jsonld_context() -> Response:
     """The JSON-LD context every JSON-LD answer is compacted with (JSON-LD 1.1 §3.1; cyberframe.exports.jsonld)."""
-    return respond(("context.jsonld",), lambda: Answer(200, context_bytes(), "application/ld+json"), keep=False)
+    return respond(("context.jsonld",), lambda: Answer(200, export("context"), "application/ld+json"), keep=False)

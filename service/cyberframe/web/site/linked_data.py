@@ -27,6 +27,7 @@ from markupsafe import Markup
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from ...api import describe
 from ...exports import jsonld
 from ...exports.docs import shipped_ontology_html
 from ...namespaces import CF, CFSH, PREFIXES
@@ -37,7 +38,7 @@ from ...sparql.formats import HTML, JSONLD, NTRIPLES, RDFXML, TURTLE, Format
 from ..negotiation import choose
 from ..responses import error_response, name_download, uncacheable
 from .context import curie, href, html_answer, respond, site, wants_html
-from .entities import PROPERTY_LABELS, describe_entity, entity_triples
+from .entities import PROPERTY_LABELS, describe_entity
 from .graph_index import ID_NS, TS27103
 
 bp = Blueprint("linked_data", __name__)
@@ -95,10 +96,9 @@ def entity(key: str) -> WerkzeugResponse:
     fmt = choose(ENTITY_FORMATS)
     if fmt.key == "html":
         return _with_links(respond(lambda: _entity_page(iri), fmt.key), request.path)
-    query = current.catalogue.get("entity").sparql
 
-    def make() -> Answer:
-        return Answer(200, _rdf_body(entity_triples(index, iri, query), fmt), fmt.content_type)
+    def make() -> Answer:  # the library's description: the entity named query, triples sorted (api.describe)
+        return Answer(200, describe(iri, knowledge_graph=index.kg).serialize(fmt.key), fmt.content_type)
 
     response = name_download(respond(make, fmt.key), key.rsplit("/", 1)[-1], attachment=False)
     return _with_links(response, request.path)

@@ -19,8 +19,9 @@ from flask import Blueprint, Response, abort, redirect, request, url_for
 from markupsafe import Markup, escape
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from ...api import export
 from ...errors import ExportError
-from ...exports import FORMATS, export
+from ...exports import FORMATS
 from ...mappings import set_name
 from ...named_queries import NamedQueryError, ParameterError, UnknownEntity
 from ...namespaces import CF
@@ -325,7 +326,7 @@ def download(filename: str) -> Response:
 
     def make() -> Answer:
         try:
-            body = export(current.index.kg, spec.name)
+            body = export(spec.name, knowledge_graph=current.index.kg)
         except ExportError as exc:  # pragma: no cover - the shipped graph exports
             return Answer(500, str(exc).encode(), "text/plain; charset=utf-8")
         charset = "; charset=utf-8" if spec.media_type.startswith("text/") else ""
