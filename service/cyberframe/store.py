@@ -209,8 +209,11 @@ def _digest_hash(algorithm: str) -> tuple[str, bool]:
     return base, session
 
 
-def _digest_header(challenge: _Challenge, user: str, password: str, method: str, uri: str) -> str:
-    """The ``Authorization: Digest`` answer to *challenge* for *method* on request-target *uri* (RFC 7616 §3.4)."""
+def _digest_header(
+    challenge: _Challenge, user: str, password: str, method: str, uri: str, cnonce: str | None = None
+) -> str:
+    """The ``Authorization: Digest`` answer to *challenge* for *method* on request-target *uri* (RFC 7616 §3.4);
+    *cnonce* is random unless given."""
     params = challenge.params
     base, session = _digest_hash(params.get("algorithm", "MD5"))
 
@@ -223,7 +226,7 @@ def _digest_header(challenge: _Challenge, user: str, password: str, method: str,
         raise StoreError(f"the store asks for HTTP Digest with qop={params['qop']}; cyberframe speaks qop=auth only")
     challenge.count += 1
     nc = f"{challenge.count:08x}"
-    cnonce = os.urandom(16).hex()
+    cnonce = cnonce or os.urandom(16).hex()
     ha1 = h(f"{user}:{realm}:{password}")
     if session:
         ha1 = h(f"{ha1}:{nonce}:{cnonce}")
