@@ -303,3 +303,33 @@ def test_the_password_never_appears_in_a_load(virtuoso_store):
     assert result.exit_code == 0, result.output
     assert virtuoso_store.password not in result.output
     assert "(user dba)" in result.stdout
+
+
+@pytest.mark.slow
+def test_a_virtuoso_user_writes_graphs_once_granted_sparql_update(virtuoso_store):
+    """A login without the right to write is a 403 saying what to grant; GRANT SPARQL_UPDATE gives the right."""
+    import shutil
+    import subprocess
+
+    from store_support import VIRTUOSO
+
+    isql = shutil.which("isql-vt") or str(Path(VIRTUOSO).with_name("isql-vt"))
+
+    def sql(statement: str) -> None:
+        command = [isql, str(virtuoso_store.sql_port), "dba", virtuoso_store.password, f"exec={statement}"]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+        assert done.returncode == 0 and "Error" not in done.stdout, done.stdout + done.stderr
+
+    sql("DB.DBA.USER_CREATE('loader', 'loader-pw-1')")
+    config = StoreConfig.from_options(virtuoso_store.query_url, user="loader", password="loader-pw-1")
+    graph, triple = "urn:x-cyberframe-test:granted", b"<urn:x:s> <urn:x:p> <urn:x:o> .\n"
+    with StoreClient(config) as client, pytest.raises(StoreError) as caught:
+        client.put_graph(graph, triple)
+    assert "(403)" in caught.value.message and "GRANT SPARQL_UPDATE" in caught.value.message
+    assert "loader-pw-1" not in caught.value.message
+    sql('GRANT SPARQL_UPDATE TO "loader"')
+    with StoreClient(config) as client:
+        client.put_graph(graph, triple)
+        client.put_graph(graph, triple)  # a replacement, not a second copy
+        assert client.graph_counts([graph]) == {graph: 1}
+    sql(f"SPARQL CLEAR GRAPH <{graph}>")  # the session's Virtuoso holds the dataset only

@@ -411,9 +411,14 @@ class StoreClient:
                     f"the store at {where} asks for a login at {endpoint} ({status}): "
                     "give --user and --password, or --auth-file"
                 )
+            if status == 403:
+                return StoreAuthRefused(
+                    f"the store at {where} refused {method} at {endpoint} to user {self.config.user} (403): "
+                    "the user may not do that; give it the right to write graphs "
+                    '(Virtuoso: GRANT SPARQL_UPDATE TO "user")'
+                )
             return StoreAuthRefused(
-                f"the store at {where} refused the login at {endpoint} ({status}): "
-                "check the user and password, and that the user may write graphs"
+                f"the store at {where} refused the login at {endpoint} ({status}): check the user and password"
             )
         if gsp and status in (404, 405, 406, 415, 501):
             return StoreWithoutGsp(
