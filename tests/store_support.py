@@ -276,7 +276,7 @@ def load_dataset(store: StoreServer, kg) -> None:
     """Put every named graph of *kg* into *store* in-process, through the library (no CLI)."""
     import pyoxigraph as ox
 
-    from cyberframe.store import StoreClient, StoreConfig, expected_counts
+    from cyberframe.triplestore import StoreClient, StoreConfig, expected_counts
 
     config = StoreConfig.from_options(store.query_url, gsp=store.gsp_url, user=store.user, password=store.password)
     with StoreClient(config) as client:

@@ -1,4 +1,4 @@
-"""``cyberframe load`` and cyberframe.store against real stores: an Oxigraph server and Virtuoso on 127.0.0.1.
+"""``cyberframe load`` and cyberframe.triplestore against real stores: an Oxigraph server and Virtuoso on 127.0.0.1.
 
 The stores come from tests/store_support.py. Counts are checked against the
 build's manifest, answers against the embedded store and tests/reference.
@@ -19,7 +19,7 @@ from click.testing import CliRunner
 
 from conftest import split
 from cyberframe.cli import main
-from cyberframe.store import (
+from cyberframe.triplestore import (
     StoreClient,
     StoreConfig,
     StoreError,
@@ -133,6 +133,18 @@ def test_a_store_that_is_not_there_is_unreachable():
     with StoreClient(config, timeout=5) as client, pytest.raises(StoreUnreachable, match="unreachable") as caught:
         client.ping()
     assert config.query_url in caught.value.message
+
+
+def test_no_module_shadows_a_name_of_the_library_face():
+    """``import cyberframe.X`` sets the attribute X of the package: a module named like a function of
+    ``cyberframe.__all__`` (``store``) would replace that function once anything imported it.
+    ``cyberframe.sparql`` is the one exception, on purpose: the subpackage is made callable."""
+    import importlib.util
+
+    import cyberframe
+
+    modules = [name for name in cyberframe.__all__ if importlib.util.find_spec(f"cyberframe.{name}")]
+    assert modules == ["sparql"]
 
 
 # --- real stores ------------------------------------------------------------------------------------

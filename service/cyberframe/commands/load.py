@@ -66,7 +66,7 @@ def load(
     import pyoxigraph as ox
 
     from ..knowledge import open_knowledge_graph
-    from ..store import StoreClient, StoreConfig, StoreError, expected_counts, verify_loaded
+    from ..triplestore import StoreClient, StoreConfig, StoreError, expected_counts, verify_loaded
 
     try:
         config = StoreConfig.from_options(url, gsp=gsp, user=user, password=password, auth_file=auth_file)
