@@ -1,6 +1,6 @@
 """The ``cyberframe`` command line.
 
-Exit codes: 0 fine, 1 validation found violations, 2 bad input or usage.
+Exit codes: 0 fine, 1 validation found violations (or `load` found a graph that differs), 2 bad input or usage.
 """
 
 from __future__ import annotations
