@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -76,6 +77,7 @@ def main() -> None:
                 again.append(run_load(store))
             finally:
                 store.stop()
+                shutil.rmtree(store.location, ignore_errors=True)
         triples, graphs = first[0][2], first[0][3]
         for label, runs in (("first", first), ("rerun", again)):
             load = statistics.median(r[1] for r in runs)
