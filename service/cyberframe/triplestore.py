@@ -23,7 +23,7 @@ import os
 import re
 import threading
 import urllib.parse
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -251,6 +251,15 @@ def _digest_header(
     return "Digest " + ", ".join(fields)
 
 
+@dataclass(frozen=True)
+class StoreAnswer:
+    """A store's 2xx answer to a query: its media type (without parameters) and body, as sent."""
+
+    media_type: str
+    body: bytes
+    headers: Mapping[str, str] = field(default_factory=dict, repr=False)
+
+
 # --- the client -----------------------------------------------------------------------------------
 
 
@@ -289,6 +298,28 @@ class StoreClient:
         url = self.config.graph_store_url
         self._send("PUT", url, {"graph": iri}, data, {"Content-Type": media_type}, gsp=True)
 
+    def query(
+        self,
+        sparql: str,
+        *,
+        accept: str = _RESULTS_JSON,
+        default_graphs: Sequence[str] = (),
+        named_graphs: Sequence[str] = (),
+        timeout: float | None = None,
+    ) -> StoreAnswer:
+        """Send *sparql* to the query endpoint as it is (SPARQL 1.1 Protocol §2.1.2) and return the answer.
+
+        *default_graphs* and *named_graphs* become ``default-graph-uri`` and ``named-graph-uri`` (§2.1.4): the
+        way to give every store the same dataset (docs/scaling.md, "What differs between the stores").
+        A status other than 2xx raises a :class:`StoreError` subclass.
+        """
+        params = [("query", sparql)]
+        params += [("default-graph-uri", ox.NamedNode(g).value) for g in default_graphs]
+        params += [("named-graph-uri", ox.NamedNode(g).value) for g in named_graphs]
+        answer = self._post_query(urllib.parse.urlencode(params).encode("ascii"), accept, timeout)
+        media_type = (answer.headers.get("Content-Type") or "").partition(";")[0].strip().lower()
+        return StoreAnswer(media_type, answer.data, dict(answer.headers))
+
     def graph_counts(self, graphs: Iterable[str]) -> dict[str, int]:
         """Triples in each of *graphs* in the store, by one ``SELECT ... GROUP BY ?g``; 0 for a graph it lacks."""
         names = [ox.NamedNode(g) for g in graphs]
@@ -311,10 +342,13 @@ class StoreClient:
     # -- HTTP --
 
     def _query(self, sparql: str, timeout: float | None) -> bytes:
-        """POST *sparql* to the query endpoint (SPARQL 1.1 Protocol §2.1.2, form-encoded); the answer's body."""
-        body = urllib.parse.urlencode({"query": sparql}).encode("ascii")
-        headers = {"Content-Type": "application/x-www-form-urlencoded", "Accept": _RESULTS_JSON}
-        return self._send("POST", self.config.query_url, {}, body, headers, gsp=False, timeout=timeout)
+        """POST *sparql* to the query endpoint, asking for SPARQL JSON results; the answer's body."""
+        return self._post_query(urllib.parse.urlencode({"query": sparql}).encode("ascii"), _RESULTS_JSON, timeout).data
+
+    def _post_query(self, form: bytes, accept: str, timeout: float | None) -> urllib3.BaseHTTPResponse:
+        """POST a form-encoded query request (SPARQL 1.1 Protocol §2.1.2) to the query endpoint."""
+        headers = {"Content-Type": "application/x-www-form-urlencoded", "Accept": accept}
+        return self._send("POST", self.config.query_url, {}, form, headers, gsp=False, timeout=timeout)
 
     def _send(
         self,
@@ -326,7 +360,7 @@ class StoreClient:
         *,
         gsp: bool,
         timeout: float | None = None,
-    ) -> bytes:
+    ) -> urllib3.BaseHTTPResponse:
         if params:
             url += ("&" if urllib.parse.urlsplit(url).query else "?") + urllib.parse.urlencode(params)
         limit = self.timeout if timeout is None else timeout
@@ -344,7 +378,7 @@ class StoreClient:
                     self._challenges[endpoint] = fresh[0]
                 answer = self._request(method, url, body, headers, limit, self._authorization(endpoint, method, url))
         if 200 <= answer.status < 300:
-            return answer.data
+            return answer
         raise self._failure(method, url, answer, gsp=gsp)
 
     def _learn(self, url: str, timeout: float) -> _Challenge | None:
