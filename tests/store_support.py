@@ -5,8 +5,10 @@ temporary folder. :meth:`StoreServer.stop` and :meth:`StoreServer.start` stop
 it and start it again on the same port and folder (the fault tests); the data
 survives. A session starts each at most once (per xdist worker), on first use
 by a slow test, and stops it and deletes its folder when the session ends; the
-process also dies with the test run (``PR_SET_PDEATHSIG``), so no store is
-left behind.
+process is also killed when the test run dies (``PR_SET_PDEATHSIG`` with
+SIGKILL, which reaches a paused process too), so no store is left behind.
+:meth:`StoreServer.paused` freezes it (SIGSTOP): connections are still
+accepted, nothing is answered, as from a store that hangs.
 
 - Oxigraph server: ``oxigraph serve --location DIR --bind 127.0.0.1:PORT
   --union-default-graph`` (the PyPI package ``oxigraph``, a test dependency).
@@ -24,6 +26,7 @@ left behind.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import shutil
 import signal
 import socket
@@ -34,18 +37,32 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
 from conftest import require_slow
-from sparql_support import _die_with_parent
 
 START_TIMEOUT = 60.0
 VIRTUOSO = shutil.which("virtuoso-t")
 VIRTUOSO_PASSWORD = "cf-test-dba-4d1b"  # the dba password of the test Virtuoso (a throwaway local database)
 NO_VIRTUOSO = "virtuoso-t not found: install Debian's virtuoso-opensource (.ci/run does) to run the Virtuoso tests"
+
+
+def _killed_with_parent() -> None:
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: even a paused store goes
+
+
+def _stopped(pid: int) -> bool:
+    """Whether every thread of *pid* is stopped (state T in /proc)."""
+    states = set()
+    for stat in Path(f"/proc/{pid}/task").glob("*/stat"):
+        with contextlib.suppress(OSError):
+            states.add(stat.read_text().rpartition(")")[2].split()[0])
+    return bool(states) and states <= {"T", "t"}
 
 
 def free_port() -> int:
@@ -112,7 +129,7 @@ class StoreServer:
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 cwd=self.location,
-                preexec_fn=_die_with_parent,  # a killed test run leaves no store behind
+                preexec_fn=_killed_with_parent,  # a killed test run leaves no store behind
             )
         deadline = time.monotonic() + START_TIMEOUT
         query = self.query_url + "?" + urllib.parse.urlencode({"query": "ASK {}"})
@@ -141,6 +158,20 @@ class StoreServer:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait(10)
+
+    @contextlib.contextmanager
+    def paused(self) -> Iterator[None]:
+        """Freeze the server (SIGSTOP) for the ``with`` block: it accepts connections and answers nothing."""
+        assert self.process is not None and self.running, f"{self.name} is not running"
+        self.process.send_signal(signal.SIGSTOP)
+        deadline = time.monotonic() + 10
+        # the signal is delivered asynchronously: wait until the kernel shows every thread stopped
+        while not _stopped(self.process.pid) and time.monotonic() < deadline:
+            time.sleep(0.005)
+        try:
+            yield
+        finally:
+            self.process.send_signal(signal.SIGCONT)
 
     def log_tail(self, lines: int = 30) -> str:
         try:
@@ -193,7 +224,7 @@ class VirtuosoServer(StoreServer):
                 cwd=self.location,
                 timeout=START_TIMEOUT,
                 check=True,
-                preexec_fn=_die_with_parent,
+                preexec_fn=_killed_with_parent,
             )
 
 

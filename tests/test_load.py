@@ -9,6 +9,7 @@ HTTP Digest, checked against the worked examples of RFC 7616 §3.9.1.
 from __future__ import annotations
 
 import json
+import time
 import urllib.parse
 import urllib.request
 from collections import Counter
@@ -23,6 +24,7 @@ from cyberframe.triplestore import (
     StoreClient,
     StoreConfig,
     StoreError,
+    StoreTimeout,
     StoreUnreachable,
     _challenges,
     _digest_header,
@@ -274,6 +276,22 @@ def test_a_store_that_is_down_is_exit_2_and_back_when_it_returns(oxigraph_store,
         oxigraph_store.start()  # the same port and location: the data is still there
     result = run_load(*oxigraph_store.load_args(), "--check")
     assert result.exit_code == 0, result.output
+
+
+@pytest.mark.slow
+def test_a_store_that_hangs_is_a_timeout_and_answers_again_after(oxigraph_store):
+    """A frozen store accepts the connection and never answers: the client's time limit ends the wait."""
+    config = StoreConfig.from_options(oxigraph_store.query_url)
+    with StoreClient(config, timeout=30) as pooled:
+        pooled.ping()  # a kept-alive connection, open before the store freezes
+        started = time.monotonic()
+        with oxigraph_store.paused():
+            with pytest.raises(StoreTimeout, match=r"did not answer within 1 s"):
+                pooled.ping(timeout=1)
+            with StoreClient(config, timeout=1) as fresh, pytest.raises(StoreTimeout):
+                fresh.ping()  # a new connection: accepted by the kernel, never answered
+        assert time.monotonic() - started < 15
+        pooled.ping(timeout=10)
 
 
 @pytest.mark.slow
