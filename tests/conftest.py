@@ -204,3 +204,19 @@ def server(request: pytest.FixtureRequest, backend: str):
     from sparql_support import shared_server, store_server
 
     return shared_server(request) if backend == "embedded" else store_server(request, backend)
+
+
+@pytest.fixture
+def oxigraph_store(request: pytest.FixtureRequest):
+    """The session's Oxigraph server on 127.0.0.1 (tests/store_support.py), started on first use: slow tests only."""
+    from store_support import shared_store
+
+    return shared_store(request, "oxigraph")
+
+
+@pytest.fixture
+def virtuoso_store(request: pytest.FixtureRequest):
+    """The session's Virtuoso on 127.0.0.1 (tests/store_support.py), started on first use; skips without Virtuoso."""
+    from store_support import shared_store
+
+    return shared_store(request, "virtuoso")

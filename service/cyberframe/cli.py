@@ -1,6 +1,6 @@
 """The ``cyberframe`` command line.
 
-Exit codes: 0 fine, 1 validation found violations, 2 bad input or usage.
+Exit codes: 0 fine, 1 validation found violations (or `load` found a graph that differs), 2 bad input or usage.
 """
 
 from __future__ import annotations
@@ -108,6 +108,7 @@ main.add_command(__import__("cyberframe.commands.export", fromlist=["export"]).e
 main.add_command(__import__("cyberframe.commands.validate", fromlist=["validate"]).validate)
 main.add_command(__import__("cyberframe.commands.mcp", fromlist=["mcp"]).mcp)
 main.add_command(__import__("cyberframe.commands.coverage", fromlist=["coverage"]).coverage)
+main.add_command(__import__("cyberframe.commands.load", fromlist=["load"]).load)
 
 
 if __name__ == "__main__":

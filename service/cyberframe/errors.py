@@ -27,3 +27,12 @@ class ProtocolError(Exception):
 class ExportError(ValueError):
     """An export cannot be made as asked: unknown format, graph or mapping set, or an option the format
     does not take. The message names what was wrong and the valid choices (CLI exit 2, HTTP 400/404)."""
+
+
+class CyberframeError(Exception):
+    """An error a caller can act on, raised by the core library: its message says what went wrong and what to do
+    (the CLI prints it and exits 2)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
