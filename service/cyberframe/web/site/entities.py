@@ -193,8 +193,11 @@ class EntityView:
 
     @property
     def title(self) -> str:
-        if self.notation and self.label and not self.label.startswith(self.notation):
-            return f"{self.notation} {self.label}"
+        """The page title: notation and label, or the label alone when it holds the notation already
+        (an ISO/IEC 27002:2013 control is labelled "ISO/IEC 27002:2013 control 12.4.1")."""
+        notation, label = self.notation, self.label
+        if notation and label and not label.startswith(notation) and not label.endswith(f" {notation}"):
+            return f"{notation} {label}"
         return self.label or self.notation or self.key
 
     @property
