@@ -197,6 +197,26 @@ def test_entity_statements_read_naturally(client):
     assert "mapping/" not in crumbs and crumbs.endswith("DE.AE-1 → 5.37")
 
 
+def test_a_label_that_holds_its_notation_is_not_repeated(client):
+    """An ISO/IEC 27002:2013 control has no title in the reference data; its label "ISO/IEC 27002:2013 control
+    12.4.1" holds the notation, so no heading, title or link says "12.4.1 ISO/IEC 27002:2013 control 12.4.1"."""
+    doc = parse_html(client.get("/id/control/iso-iec-27002-2013/12.4.1", headers=HTML).get_data(as_text=True))
+    assert find(doc, "h1").text == "ISO/IEC 27002:2013 control 12.4.1"
+    assert find(doc, "title").text.startswith("ISO/IEC 27002:2013 control 12.4.1 ")
+    for path in ("/id/standard/iso-iec-27002-2013", "/id/control/iso-iec-27002-2022/8.15"):
+        text = client.get(path, headers=HTML).get_data(as_text=True)
+        assert "ISO/IEC 27002:2013 control 12.4.1" in re.sub(r"<[^>]+>", "", text), path
+        assert not re.search(r"(\d+\.\d+\.\d+)</span> <span class=\"label\">ISO/IEC 27002:2013 control \1", text), path
+
+
+def test_editorial_notes_name_no_working_file_or_blog(kg):
+    """Editorial notes are for maintainers but public in the RDF: they say what kind of source, in our words."""
+    notes = kg.select("SELECT ?s ?note WHERE { ?s <http://www.w3.org/2004/02/skos/core#editorialNote> ?note }")
+    assert notes
+    bad = [(r["s"].value, r["note"].value) for r in notes if re.search(r"\.csv\b|\bblog\b", r["note"].value)]
+    assert not bad, bad
+
+
 def test_an_unreferenced_control_says_so(client):
     doc = parse_html(client.get("/id/control/iso-iec-27002-2022/8.16", headers=HTML).get_data(as_text=True))
     assert (
