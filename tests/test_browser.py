@@ -227,6 +227,45 @@ def test_no_page_is_wider_than_a_phone(page):
     assert not wide, f"wider than 390 px: {wide}"
 
 
+#: Pages that list a lot, with the height they may take at 390 px (measured 2,000 to 6,600 px; they were
+#: 12,000 to 88,000 px when every shape and every record was unfolded).
+LONG_PAGES = [
+    "/shapes",
+    "/id/standard/iso-iec-27002-2022",
+    "/id/standard/iso-iec-27001-2022",
+    "/id/standard/iso-iec-27002-2013",
+    "/id/standard/nist-csf-2-0",
+]
+PHONE_HEIGHT_BOUND = 10_000
+
+
+def test_long_pages_fold_to_a_phone_sized_height_and_the_filter_opens_matches(page):
+    page.set_viewport_size({"width": 390, "height": 844})
+    heights = {}
+    for path in LONG_PAGES:
+        page.goto(path)
+        heights[path] = page.evaluate("document.documentElement.scrollHeight")
+    print("heights at 390 px:", heights)
+    assert all(h < PHONE_HEIGHT_BOUND for h in heights.values()), heights
+    # The filter: a word that few shapes hold shows those (opened) and hides the rest.
+    page.goto("/shapes")
+    groups = page.locator("details.shape-group")
+    total = groups.count()
+    page.fill("#shape-filter", "skos:topConceptOf")
+    visible = page.locator("details.shape-group:not([hidden])")
+    assert 1 <= visible.count() < total
+    assert all(visible.nth(i).get_attribute("open") is not None for i in range(visible.count()))
+    assert "FunctionShape" in [visible.nth(i).get_attribute("id") for i in range(visible.count())]
+    page.fill("#shape-filter", "")
+    assert page.locator("details.shape-group:not([hidden])").count() == total
+    assert page.locator("details.shape-group[open]").count() == 0
+    # An address naming a shape inside a folded one opens it.
+    page.goto("/shapes#CategoryShape-broader")
+    page.wait_for_function("document.getElementById('CategoryShape').open")
+    assert page.locator("#CategoryShape-broader").is_visible()
+    _shot(page, "390-shapes-opened")
+
+
 def test_every_page_type_runs_under_the_content_security_policy(page):
     """Zero CSP violations on a page of every type (the fixture fails the test on any), and the listener works."""
     for path, status in PAGE_TYPES:

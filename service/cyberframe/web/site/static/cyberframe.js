@@ -73,24 +73,48 @@
     details.parentNode.insertBefore(holder, details.nextSibling);
   }
 
-  /* ---- filters: an input[data-filter] hides the elements it names whose text lacks every word typed ---- */
+  /* ---- filters: an input[data-filter] hides the elements it names whose text lacks every word typed;
+     folded items (<details>) that match are opened when a few match, and folded again when the filter empties ---- */
+
+  var OPEN_MATCHES = 5;
 
   function enhanceFilter(input) {
     var items = Array.prototype.slice.call(document.querySelectorAll(input.getAttribute("data-filter")));
     var groupSelector = input.getAttribute("data-filter-groups");
     var groups = groupSelector ? Array.prototype.slice.call(document.querySelectorAll(groupSelector)) : [];
     var texts = items.map(function (item) { return item.textContent.toLowerCase(); });
+    var wasOpen = items.map(function (item) { return item.open; });
     var holder = input.closest("[hidden]");
     if (holder) { holder.hidden = false; }
     input.addEventListener("input", function () {
       var words = input.value.toLowerCase().split(/\s+/).filter(Boolean);
+      var matches = 0;
       items.forEach(function (item, i) {
         item.hidden = !words.every(function (w) { return texts[i].indexOf(w) >= 0; });
+        if (!item.hidden) { matches += 1; }
+      });
+      items.forEach(function (item, i) {
+        if (item.tagName !== "DETAILS") { return; }
+        item.open = words.length && matches <= OPEN_MATCHES ? !item.hidden : wasOpen[i];
       });
       groups.forEach(function (group) {
         group.hidden = !group.querySelector(input.getAttribute("data-filter") + ":not([hidden])");
       });
     });
+  }
+
+  /* ---- an address ending in #id opens the folded <details> that hold its target (browsers without
+     HTML's auto-expanding of details on fragment navigation) ---- */
+
+  function openTarget() {
+    var id = decodeURIComponent(window.location.hash.slice(1));
+    var target = id && document.getElementById(id);
+    if (!target) { return; }
+    var opened = false;
+    for (var node = target; node; node = node.parentElement) {
+      if (node.tagName === "DETAILS" && !node.open) { node.open = true; opened = true; }
+    }
+    if (opened) { target.scrollIntoView(); }
   }
 
   /* ---- the SPARQL editor: YASGUI (static/vendor/yasgui), configured by the page's #yasgui-config ---- */
@@ -231,5 +255,7 @@
     Array.prototype.forEach.call(document.querySelectorAll("table.sortable"), makeSortable);
     Array.prototype.forEach.call(document.querySelectorAll("form.validate-form"), guardEmptySubmit);
     enhanceExample();
+    openTarget();
   });
+  window.addEventListener("hashchange", openTarget);
 }());
