@@ -7,6 +7,7 @@ by Playwright's Python package - no browser download, no network but
 
 from __future__ import annotations
 
+import json
 import re
 import urllib.parse
 from pathlib import Path
@@ -122,6 +123,49 @@ def test_yasgui_completes_runs_and_pages_a_query(page):
     _shot(page, "yasgui-results")
 
 
+def test_an_example_opens_in_a_yasgui_tab_and_its_counts_chart_one_bar_per_row(page, server):
+    """The examples open in YASGUI's own tabs (named after the named query) and run there; the chart view
+    (static/yasr-chart.js) draws one SVG bar per row, its values those of the named query's own answer."""
+    answer = json.loads(
+        server.request(
+            "GET", "/queries/functions-overview", headers={"Accept": "application/sparql-results+json"}
+        ).body
+    )
+    expected = {b["function"]["value"]: b["controls"]["value"] for b in answer["results"]["bindings"]}
+    assert len(expected) == 5
+    page.goto("/sparql")
+    page.wait_for_selector(".yasgui .CodeMirror")
+    example = page.locator(".examples a[data-tab='functions-overview']")
+    sparql = urllib.parse.parse_qs(urllib.parse.urlsplit(example.get_attribute("href")).query)["query"][0]
+    example.click()
+    panel = page.locator(".tabPanel.active")
+    panel.locator(".yasr table tbody tr").first.wait_for()
+    assert page.url.endswith("/sparql"), "the example ran in the editor, not on another page"
+    assert page.locator(".tabsList .tab.active").inner_text().split("\n")[0] == "functions-overview"
+    assert page.evaluate("cyberframeYasgui.getTab().getQuery()") == sparql
+    assert panel.locator(".yasr table tbody tr").count() == 5
+    panel.locator(".yasr_btnGroup .select_chart").click()
+    panel.locator(".cf-chart-controls select[name=value]").select_option("controls")
+    bars = panel.locator(".cf-chart svg rect.cf-bar")
+    assert bars.count() == 5
+    drawn = {bars.nth(i).get_attribute("data-label"): bars.nth(i).get_attribute("data-value") for i in range(5)}
+    assert drawn == expected
+    widths = {bars.nth(i).get_attribute("data-label"): bars.nth(i).bounding_box()["width"] for i in range(5)}
+    top = max(expected, key=lambda k: int(expected[k]))
+    for key, value in expected.items():  # bar lengths in proportion to the values (to a pixel)
+        assert abs(widths[key] - widths[top] * int(value) / int(expected[top])) <= 1.5, (key, widths)
+    _shot(page, "yasgui-chart")
+    panel.locator(".cf-chart-controls select[name=kind]").select_option("line")
+    assert panel.locator(".cf-chart svg circle.cf-point").count() == 5
+    # Another example opens another tab; the first one's link goes back to its tab.
+    page.locator(".examples a", has_text="The five functions").first.click()
+    page.wait_for_function("cyberframeYasgui.getTab().getName() === 'The five functions'")
+    tabs = page.locator(".tabsList .tab").count()
+    example.click()
+    page.wait_for_function("cyberframeYasgui.getTab().getName() === 'functions-overview'")
+    assert page.locator(".tabsList .tab").count() == tabs
+
+
 def test_query_page_without_javascript_runs_a_query_and_links_results(browser, server):
     """The same page with scripts off: the plain form, a results table rendered on the server."""
     context = browser.new_context(java_script_enabled=False, base_url=server.base)
@@ -135,6 +179,11 @@ def test_query_page_without_javascript_runs_a_query_and_links_results(browser, s
         assert cells == ["DE", "ID", "PR", "RC", "RS"]
         tab.locator("table.results-table tbody a").first.click()
         tab.wait_for_url("**/id/**")
+        # The examples are links to their results pages.
+        tab.goto("/sparql")
+        tab.locator(".examples a[data-tab='functions-overview']").click()
+        tab.wait_for_url("**/sparql/results?query=**")
+        assert tab.locator("table.results-table tbody tr").count() == 5
     finally:
         context.close()
 

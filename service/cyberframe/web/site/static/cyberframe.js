@@ -1,7 +1,8 @@
 /* cyberframe: the web UI's one script, hand-written. Every page works without it; it adds
    - sortable tables (table.sortable): a button in each column header, aria-sort on the sorted column;
    - the SPARQL editor: YASGUI (static/vendor/yasgui, MIT) in place of the plain form, completing
-     cyberframe's prefixes, classes and properties from the page's own data;
+     cyberframe's prefixes, classes and properties from the page's own data; the examples open in its tabs
+     (their links, the results pages, are the no-script path); its chart view is static/yasr-chart.js;
    - "Use this example" on the validation page;
    - filters on the ontology and shapes pages (input[data-filter]);
    - search as you type in the search boxes (input[data-suggest], answered by /search/suggest).
@@ -141,6 +142,32 @@
     yasgui.getTab().setQuery(config.query);
     if (form) { form.hidden = true; }
     window.cyberframeYasgui = yasgui;
+    Array.prototype.forEach.call(document.querySelectorAll(".examples a[href]"), function (link) {
+      link.addEventListener("click", function (event) { openExample(yasgui, link, event); });
+    });
+  }
+
+  /* An example link (its address is the results page, the no-script path) opens its query in a YASGUI tab
+     of its own, named after it (the named query's name, or the example's title), and runs it; clicked again, it goes back to that tab. A click with a
+     modifier key or another button keeps the browser's meaning (a new window, a new browser tab). */
+  var opened = {};  /* example name -> the id of its tab */
+
+  function openExample(yasgui, link, event) {
+    if (event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) { return; }
+    var query = new URL(link.href, window.location.href).searchParams.get("query");
+    if (!query) { return; }
+    event.preventDefault();
+    var name = link.getAttribute("data-tab") || link.textContent.trim();
+    if (opened[name]) {
+      if (yasgui.getTab(opened[name])) { yasgui.selectTabId(opened[name]); return; }
+      delete opened[name];  /* its tab was closed */
+    }
+    var tab = yasgui.addTab(true, { name: name, yasqe: { value: query } });
+    opened[name] = tab.getId();
+    tab.setQuery(query);
+    tab.query().catch(function () { /* YASR shows the error in the tab */ });
+    var holder = document.getElementById("yasgui");
+    if (holder && holder.scrollIntoView) { holder.scrollIntoView({ block: "start" }); }
   }
 
   /* ---- search as you type: input[data-suggest] asks /search/suggest and lists the matches below it
