@@ -2,7 +2,8 @@
 
 Debian's ``chromium`` (``/usr/bin/chromium``, installed by ``.ci/run``) driven
 by Playwright's Python package - no browser download, no network but
-127.0.0.1. Screenshots go to ``tests/artifacts/`` (git-ignored).
+127.0.0.1. Screenshots go to ``tests/artifacts/`` (git-ignored);
+``tools/refresh-screenshots.sh`` clears that folder and runs this module.
 """
 
 from __future__ import annotations
@@ -263,7 +264,7 @@ def _slug(path: str) -> str:
 def test_no_page_is_wider_than_a_phone(page):
     """At 390 px (a phone), no page type scrolls sideways; one screenshot per page type in tests/artifacts/.
 
-    ``pytest tests/test_browser.py -m slow`` refreshes the screenshots."""
+    ``tools/refresh-screenshots.sh`` refreshes the screenshots (it runs this module)."""
     page.set_viewport_size({"width": 390, "height": 844})
     wide = []
     for path, _status in PAGE_TYPES:
