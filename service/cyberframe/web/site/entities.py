@@ -406,14 +406,13 @@ GROUP_MEMBERS_FROM = 24
 
 def _member_groups(index: GraphIndex, members: list[str]) -> list[tuple[str, str, list[str]]]:
     """*members* (in notation order) grouped by the first dot-separated part of their notations: ISO/IEC
-    27002:2022 controls by clause (5 to 8), ISO/IEC 27001:2022 clauses by top clause (4 to 10). Empty for
-    a short list, or when the notations give one group only."""
+    27002:2022 controls by clause (5 to 8), ISO/IEC 27001:2022 clauses by top clause (4 to 10), NIST CSF
+    elements by function. Empty for a short list, or when the notations make one group or hardly group."""
     if len(members) <= GROUP_MEMBERS_FROM:
         return []
     groups: list[tuple[str, list[str]]] = []
     for member in members:
-        notation = index.name(member).notation or ""
-        key = notation.split(".", 1)[0] if "." in notation or notation.isdigit() else ""
+        key = (index.name(member).notation or "").split(".", 1)[0]
         if not groups or groups[-1][0] != key:
             groups.append((key, []))
         groups[-1][1].append(member)

@@ -319,7 +319,7 @@ class ShapeNode:
 
     @property
     def summary(self) -> str:
-        """One line for the collapsed shape: its kind, what it targets or the path it constrains, its name."""
+        """One line for the folded shape: its kind, what it targets or the path it constrains, its parts."""
         kinds = [t.removeprefix("sh:") for t in self.values("rdf:type")]
         bits = [" ".join(kinds)] if kinds else []
         for prop, word in _SUMMARY_FACTS:
