@@ -2,11 +2,13 @@
 
 Debian's ``chromium`` (``/usr/bin/chromium``, installed by ``.ci/run``) driven
 by Playwright's Python package - no browser download, no network but
-127.0.0.1. Screenshots go to ``tests/artifacts/`` (git-ignored).
+127.0.0.1. Screenshots go to ``tests/artifacts/`` (git-ignored);
+``tools/refresh-screenshots.sh`` clears that folder and runs this module.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import urllib.parse
 from pathlib import Path
@@ -122,6 +124,49 @@ def test_yasgui_completes_runs_and_pages_a_query(page):
     _shot(page, "yasgui-results")
 
 
+def test_an_example_opens_in_a_yasgui_tab_and_its_counts_chart_one_bar_per_row(page, server):
+    """The examples open in YASGUI's own tabs (named after the named query) and run there; the chart view
+    (static/yasr-chart.js) draws one SVG bar per row, its values those of the named query's own answer."""
+    answer = json.loads(
+        server.request(
+            "GET", "/queries/functions-overview", headers={"Accept": "application/sparql-results+json"}
+        ).body
+    )
+    expected = {b["function"]["value"]: b["controls"]["value"] for b in answer["results"]["bindings"]}
+    assert len(expected) == 5
+    page.goto("/sparql")
+    page.wait_for_selector(".yasgui .CodeMirror")
+    example = page.locator(".examples a[data-tab='functions-overview']")
+    sparql = urllib.parse.parse_qs(urllib.parse.urlsplit(example.get_attribute("href")).query)["query"][0]
+    example.click()
+    panel = page.locator(".tabPanel.active")
+    panel.locator(".yasr table tbody tr").first.wait_for()
+    assert page.url.endswith("/sparql"), "the example ran in the editor, not on another page"
+    assert page.locator(".tabsList .tab.active").inner_text().split("\n")[0] == "functions-overview"
+    assert page.evaluate("cyberframeYasgui.getTab().getQuery()") == sparql
+    assert panel.locator(".yasr table tbody tr").count() == 5
+    panel.locator(".yasr_btnGroup .select_chart").click()
+    panel.locator(".cf-chart-controls select[name=value]").select_option("controls")
+    bars = panel.locator(".cf-chart svg rect.cf-bar")
+    assert bars.count() == 5
+    drawn = {bars.nth(i).get_attribute("data-label"): bars.nth(i).get_attribute("data-value") for i in range(5)}
+    assert drawn == expected
+    widths = {bars.nth(i).get_attribute("data-label"): bars.nth(i).bounding_box()["width"] for i in range(5)}
+    top = max(expected, key=lambda k: int(expected[k]))
+    for key, value in expected.items():  # bar lengths in proportion to the values (to a pixel)
+        assert abs(widths[key] - widths[top] * int(value) / int(expected[top])) <= 1.5, (key, widths)
+    _shot(page, "yasgui-chart")
+    panel.locator(".cf-chart-controls select[name=kind]").select_option("line")
+    assert panel.locator(".cf-chart svg circle.cf-point").count() == 5
+    # Another example opens another tab; the first one's link goes back to its tab.
+    page.locator(".examples a", has_text="The five functions").first.click()
+    page.wait_for_function("cyberframeYasgui.getTab().getName() === 'The five functions'")
+    tabs = page.locator(".tabsList .tab").count()
+    example.click()
+    page.wait_for_function("cyberframeYasgui.getTab().getName() === 'functions-overview'")
+    assert page.locator(".tabsList .tab").count() == tabs
+
+
 def test_query_page_without_javascript_runs_a_query_and_links_results(browser, server):
     """The same page with scripts off: the plain form, a results table rendered on the server."""
     context = browser.new_context(java_script_enabled=False, base_url=server.base)
@@ -135,6 +180,11 @@ def test_query_page_without_javascript_runs_a_query_and_links_results(browser, s
         assert cells == ["DE", "ID", "PR", "RC", "RS"]
         tab.locator("table.results-table tbody a").first.click()
         tab.wait_for_url("**/id/**")
+        # The examples are links to their results pages.
+        tab.goto("/sparql")
+        tab.locator(".examples a[data-tab='functions-overview']").click()
+        tab.wait_for_url("**/sparql/results?query=**")
+        assert tab.locator("table.results-table tbody tr").count() == 5
     finally:
         context.close()
 
@@ -214,7 +264,7 @@ def _slug(path: str) -> str:
 def test_no_page_is_wider_than_a_phone(page):
     """At 390 px (a phone), no page type scrolls sideways; one screenshot per page type in tests/artifacts/.
 
-    ``pytest tests/test_browser.py -m slow`` refreshes the screenshots."""
+    ``tools/refresh-screenshots.sh`` refreshes the screenshots (it runs this module)."""
     page.set_viewport_size({"width": 390, "height": 844})
     wide = []
     for path, _status in PAGE_TYPES:
@@ -225,6 +275,45 @@ def test_no_page_is_wider_than_a_phone(page):
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"390-{_slug(path)}.png"))  # the first screen, as a phone shows it
     assert not wide, f"wider than 390 px: {wide}"
+
+
+#: Pages that list a lot, with the height they may take at 390 px (measured 2,000 to 6,600 px; they were
+#: 12,000 to 88,000 px when every shape and every record was unfolded).
+LONG_PAGES = [
+    "/shapes",
+    "/id/standard/iso-iec-27002-2022",
+    "/id/standard/iso-iec-27001-2022",
+    "/id/standard/iso-iec-27002-2013",
+    "/id/standard/nist-csf-2-0",
+]
+PHONE_HEIGHT_BOUND = 10_000
+
+
+def test_long_pages_fold_to_a_phone_sized_height_and_the_filter_opens_matches(page):
+    page.set_viewport_size({"width": 390, "height": 844})
+    heights = {}
+    for path in LONG_PAGES:
+        page.goto(path)
+        heights[path] = page.evaluate("document.documentElement.scrollHeight")
+    print("heights at 390 px:", heights)
+    assert all(h < PHONE_HEIGHT_BOUND for h in heights.values()), heights
+    # The filter: a word that few shapes hold shows those (opened) and hides the rest.
+    page.goto("/shapes")
+    groups = page.locator("details.shape-group")
+    total = groups.count()
+    page.fill("#shape-filter", "skos:topConceptOf")
+    visible = page.locator("details.shape-group:not([hidden])")
+    assert 1 <= visible.count() < total
+    assert all(visible.nth(i).get_attribute("open") is not None for i in range(visible.count()))
+    assert "FunctionShape" in [visible.nth(i).get_attribute("id") for i in range(visible.count())]
+    page.fill("#shape-filter", "")
+    assert page.locator("details.shape-group:not([hidden])").count() == total
+    assert page.locator("details.shape-group[open]").count() == 0
+    # An address naming a shape inside a folded one opens it.
+    page.goto("/shapes#CategoryShape-broader")
+    page.wait_for_function("document.getElementById('CategoryShape').open")
+    assert page.locator("#CategoryShape-broader").is_visible()
+    _shot(page, "390-shapes-opened")
 
 
 def test_every_page_type_runs_under_the_content_security_policy(page):

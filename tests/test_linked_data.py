@@ -149,7 +149,7 @@ def test_shapes_dereference_with_anchors(server):
         if isinstance(q.subject, ox.NamedNode)
     }
     html = server.request("GET", "/shapes", headers={"Accept": BROWSER_ACCEPT})
-    ids = {e.get("id") for e in find_all(parse_html(html.text), "section", {"id": None})}
+    ids = {e.get("id") for e in find_all(parse_html(html.text), None, {"id": None}) if "shape" in e.get("class", "")}
     prefix = "https://w3id.org/cyberframe/shapes#"
     assert {s[len(prefix) :] for s in shapes if s.startswith(prefix)} <= ids
     assert "CategoryShape" in ids

@@ -197,6 +197,86 @@ def test_entity_statements_read_naturally(client):
     assert "mapping/" not in crumbs and crumbs.endswith("DE.AE-1 → 5.37")
 
 
+def test_a_label_that_holds_its_notation_is_not_repeated(client):
+    """An ISO/IEC 27002:2013 control has no title in the reference data; its label "ISO/IEC 27002:2013 control
+    12.4.1" holds the notation, so no heading, title or link says "12.4.1 ISO/IEC 27002:2013 control 12.4.1"."""
+    doc = parse_html(client.get("/id/control/iso-iec-27002-2013/12.4.1", headers=HTML).get_data(as_text=True))
+    assert find(doc, "h1").text == "ISO/IEC 27002:2013 control 12.4.1"
+    assert find(doc, "title").text.startswith("ISO/IEC 27002:2013 control 12.4.1 ")
+    for path in ("/id/standard/iso-iec-27002-2013", "/id/control/iso-iec-27002-2022/8.15"):
+        text = client.get(path, headers=HTML).get_data(as_text=True)
+        assert "ISO/IEC 27002:2013 control 12.4.1" in re.sub(r"<[^>]+>", "", text), path
+        assert not re.search(r"(\d+\.\d+\.\d+)</span> <span class=\"label\">ISO/IEC 27002:2013 control \1", text), path
+
+
+def test_editorial_notes_name_no_working_file_or_blog(kg):
+    """Editorial notes are for maintainers but public in the RDF: they say what kind of source, in our words."""
+    notes = kg.select("SELECT ?s ?note WHERE { ?s <http://www.w3.org/2004/02/skos/core#editorialNote> ?note }")
+    assert notes
+    bad = [(r["s"].value, r["note"].value) for r in notes if re.search(r"\.csv\b|\bblog\b", r["note"].value)]
+    assert not bad, bad
+
+
+def test_shapes_fold_into_one_line_each_with_their_own_parts_inside(client):
+    """/shapes: every named shape keeps its anchor; a shape's own property shapes and SPARQL constraints
+    (SHACL §2.1.3 sh:property, §5 sh:sparql, used by no other shape) sit inside its folded <details>."""
+    import pyoxigraph as ox
+
+    from cyberframe.resources import shapes_path
+
+    prefix = "https://w3id.org/cyberframe/shapes#"
+    quads = list(ox.parse(shapes_path().read_bytes(), format=ox.RdfFormat.TURTLE))
+    named = {q.subject.value[len(prefix) :] for q in quads if q.subject.value.startswith(prefix)}
+    own = {"http://www.w3.org/ns/shacl#property", "http://www.w3.org/ns/shacl#sparql"}
+    users: dict[str, set[str]] = {}
+    for q in quads:
+        if q.predicate.value in own and q.object.value.startswith(prefix):
+            users.setdefault(q.object.value[len(prefix) :], set()).add(q.subject.value[len(prefix) :])
+    doc = parse_html(client.get("/shapes", headers=HTML).get_data(as_text=True))
+    folded = find_all(doc, "details", {"class": "shape shape-group"})
+    assert folded and not [d for d in folded if "open" in d.attrs], "every shape starts folded"
+    where: dict[str, str] = {}
+    for group in folded:
+        for element in [group, *find_all(group, None, {"id": None})]:
+            assert element.get("id") not in where, element.get("id")
+            where[element.get("id")] = group.get("id")
+    assert named <= set(where)
+    for part, shapes_using in users.items():
+        if len(shapes_using) == 1:
+            owner = next(iter(shapes_using))
+            while owner in users and len(users[owner]) == 1:
+                owner = next(iter(users[owner]))
+            assert where[part] == owner, (part, where[part], owner)
+        else:
+            assert where[part] == part, part  # used by several shapes: on its own
+    assert where["CategoryShape-broader"] == "CategoryShape"
+    assert where["EnglishTextShape"] == "EnglishTextShape"
+    summary = find(find(doc, "details", {"id": "CategoryShape"}), "summary").text
+    assert "targets cf:Category" in summary, summary
+
+
+def test_long_lists_on_a_standard_page_are_folded(client):
+    """ISO/IEC 27002:2022's page: its 93 controls folded by clause (5.1 - 5.37 ...), the 105 records that
+    reference it folded, and no second list of the same controls (cf:hasProvision)."""
+    doc = parse_html(client.get("/id/standard/iso-iec-27002-2022", headers=HTML).get_data(as_text=True))
+    members = find(doc, "section", {"aria-labelledby": "members-title"})
+    groups = find_all(members, "details", {"class": "member-group"})
+    controls = read_reference("iso27002-2022-controls.csv")
+    clauses = sorted({row["id"].split(".")[0] for row in controls})
+    assert [find(g, "summary").text.split(" (")[0] for g in groups] == [
+        f"{c}.1 – {max((r['id'] for r in controls if r['id'].startswith(c + '.')), key=lambda i: int(i.split('.')[1]))}"
+        for c in clauses
+    ]
+    assert sum(len(find_all(g, "li")) for g in groups) == len(controls)
+    referenced = find(doc, "section", {"aria-labelledby": "referenced-title"})
+    record_groups = find_all(referenced, "details", {"class": "record-group"})
+    assert record_groups and all("open" not in g.attrs for g in record_groups)
+    terms = [dt.text for dt in find_all(doc, "dt")]
+    assert "has provision" not in terms, terms
+    short = parse_html(client.get("/id/subcategory/DE.AE-1", headers=HTML).get_data(as_text=True))
+    assert all("open" in g.attrs for g in find_all(short, "details", {"class": "record-group"}))
+
+
 def test_an_unreferenced_control_says_so(client):
     doc = parse_html(client.get("/id/control/iso-iec-27002-2022/8.16", headers=HTML).get_data(as_text=True))
     assert (

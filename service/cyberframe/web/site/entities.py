@@ -181,6 +181,8 @@ class EntityView:
     record: MappingRecord | None = None
     members: list[str] = field(default_factory=list)
     titles: list[str] = field(default_factory=list)  #: dcterms:title (a standard's title beside its number)
+    #: a long member list cut by the first part of the members' notations (clause 5, 6, ...): (first, last, IRIs)
+    member_groups: list[tuple[str, str, list[str]]] = field(default_factory=list)
 
     @property
     def heading(self) -> tuple[str | None, str | None]:
@@ -193,8 +195,11 @@ class EntityView:
 
     @property
     def title(self) -> str:
-        if self.notation and self.label and not self.label.startswith(self.notation):
-            return f"{self.notation} {self.label}"
+        """The page title: notation and label, or the label alone when it holds the notation already
+        (an ISO/IEC 27002:2013 control is labelled "ISO/IEC 27002:2013 control 12.4.1")."""
+        notation, label = self.notation, self.label
+        if notation and label and not label.startswith(notation) and not label.endswith(f" {notation}"):
+            return f"{notation} {label}"
         return self.label or self.notation or self.key
 
     @property
@@ -355,6 +360,7 @@ def describe_entity(index: GraphIndex, iri: str, property_label) -> EntityView:
             members += iris(in_all.get(predicate, []))
         # A provision is both cf:inStandard and skos:inScheme of its standard: list it once.
         members = sorted(set(members), key=index.sort_key)
+    member_groups = _member_groups(index, members)
 
     return EntityView(
         iri=iri,
@@ -377,7 +383,9 @@ def describe_entity(index: GraphIndex, iri: str, property_label) -> EntityView:
         outgoing=[
             g
             for g in outgoing
-            if not _repeats_header(g, index.name(iri).label) and g.predicate != str(SKOS.editorialNote)
+            if not _repeats_header(g, index.name(iri).label)
+            and g.predicate != str(SKOS.editorialNote)
+            and not _lists_members(g, members)
         ],
         titles=_literal_values(store, node, str(DCTERMS.title)),
         incoming=[
@@ -388,7 +396,38 @@ def describe_entity(index: GraphIndex, iri: str, property_label) -> EntityView:
         ],
         record=index.records.get(iri),
         members=members,
+        member_groups=member_groups,
     )
+
+
+#: Members past which a standard's or scheme's list is folded into groups by notation (one per clause).
+GROUP_MEMBERS_FROM = 24
+
+
+def _member_groups(index: GraphIndex, members: list[str]) -> list[tuple[str, str, list[str]]]:
+    """*members* (in notation order) grouped by the first dot-separated part of their notations: ISO/IEC
+    27002:2022 controls by clause (5 to 8), ISO/IEC 27001:2022 clauses by top clause (4 to 10), NIST CSF
+    elements by function. Empty for a short list, or when the notations make one group or hardly group."""
+    if len(members) <= GROUP_MEMBERS_FROM:
+        return []
+    groups: list[tuple[str, list[str]]] = []
+    for member in members:
+        key = (index.name(member).notation or "").split(".", 1)[0]
+        if not groups or groups[-1][0] != key:
+            groups.append((key, []))
+        groups[-1][1].append(member)
+    if len(groups) < 2 or len(groups) > len(members) // 2:
+        return []
+    return [
+        (index.name(iris[0]).notation or "", index.name(iris[-1]).notation or "", iris) for _key, iris in groups
+    ]
+
+
+def _lists_members(group: Statements, members: list[str]) -> bool:
+    """True for a property whose values are the members listed already (cf:hasProvision, the inverse of
+    cf:inStandard, entailed by OWL 2 RL)."""
+    iris = {v.iri for v in group.values}
+    return bool(members) and group.total == len(iris) and iris <= set(members)
 
 
 def _repeats_header(group: Statements, label: str | None) -> bool:

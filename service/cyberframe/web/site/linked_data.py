@@ -24,7 +24,7 @@ from pathlib import Path
 import pyoxigraph as ox
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from markupsafe import Markup
-from rdflib.namespace import OWL, RDF, RDFS, SKOS
+from rdflib.namespace import OWL, RDF, RDFS, SH, SKOS
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from ...api import describe
@@ -310,6 +310,36 @@ class ShapeNode:
     term: str
     anchor: str | None
     statements: list[tuple[str, list[ShapeValue]]] = field(default_factory=list)
+    #: the named shapes only this one uses (its property shapes, SPARQL constraints), shown inside it
+    parts: list[ShapeNode] = field(default_factory=list)
+
+    def values(self, prop: str) -> list[str]:
+        """The texts of the values of *prop* (a CURIE such as ``sh:targetClass``)."""
+        return [v.text for p, vs in self.statements if p == prop for v in vs]
+
+    @property
+    def summary(self) -> str:
+        """One line for the folded shape: its kind, what it targets or the path it constrains, its parts."""
+        kinds = [t.removeprefix("sh:") for t in self.values("rdf:type")]
+        bits = [" ".join(kinds)] if kinds else []
+        for prop, word in _SUMMARY_FACTS:
+            if self.values(prop):
+                bits.append(f"{word} {', '.join(self.values(prop))}")
+        if self.parts:
+            bits.append(f"{len(self.parts)} part{'s' if len(self.parts) > 1 else ''}")
+        return " · ".join(bits)
+
+
+#: What a collapsed shape's summary line says (SHACL §2.1 targets, §2.3.1 sh:path), in this order.
+_SUMMARY_FACTS = (
+    ("sh:targetClass", "targets"),
+    ("sh:targetNode", "targets"),
+    ("sh:targetSubjectsOf", "subjects of"),
+    ("sh:targetObjectsOf", "objects of"),
+    ("sh:path", "path"),
+)
+#: The properties by which a shape uses another that is its own part (SHACL §2.1.3 sh:property, §5 sh:sparql).
+_PART_OF = (str(SH.property), str(SH.sparql))
 
 
 @dataclass
@@ -376,7 +406,25 @@ def _shape_nodes() -> list[ShapeNode]:
         return ShapeNode(curie(term.value) if isinstance(term, ox.NamedNode) else "", anchor, ordered)
 
     named = sorted({q.subject for q in quads if isinstance(q.subject, ox.NamedNode)}, key=lambda t: t.value)
-    return [node(t, 0) for t in named]
+    nodes = {t.value: node(t, 0) for t in named}
+    # A named shape that exactly one other uses as a property shape or SPARQL constraint is shown inside it;
+    # shapes several use (EnglishTextShape, ...) stay on their own.
+    users: dict[str, set[str]] = {}
+    for quad in quads:
+        if quad.predicate.value in _PART_OF and isinstance(quad.subject, ox.NamedNode):
+            users.setdefault(quad.object.value, set()).add(quad.subject.value)
+    owner = {iri: next(iter(u)) for iri, u in users.items() if len(u) == 1 and iri in nodes}
+    for iri in list(owner):  # a loop of owners (none today) would hide its shapes: they stay on their own
+        seen, current = {iri}, owner.get(iri)
+        while current in owner and current not in seen:
+            seen.add(current)
+            current = owner.get(current)
+        if current in seen or current not in nodes:
+            del owner[iri]
+    for iri, node_ in nodes.items():
+        if iri in owner:
+            nodes[owner[iri]].parts.append(node_)
+    return [n for iri, n in nodes.items() if iri not in owner]
 
 
 def shape_href(iri: str) -> str:

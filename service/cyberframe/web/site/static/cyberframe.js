@@ -1,7 +1,8 @@
 /* cyberframe: the web UI's one script, hand-written. Every page works without it; it adds
    - sortable tables (table.sortable): a button in each column header, aria-sort on the sorted column;
    - the SPARQL editor: YASGUI (static/vendor/yasgui, MIT) in place of the plain form, completing
-     cyberframe's prefixes, classes and properties from the page's own data;
+     cyberframe's prefixes, classes and properties from the page's own data; the examples open in its tabs
+     (their links, the results pages, are the no-script path); its chart view is static/yasr-chart.js;
    - "Use this example" on the validation page;
    - filters on the ontology and shapes pages (input[data-filter]);
    - search as you type in the search boxes (input[data-suggest], answered by /search/suggest).
@@ -73,24 +74,48 @@
     details.parentNode.insertBefore(holder, details.nextSibling);
   }
 
-  /* ---- filters: an input[data-filter] hides the elements it names whose text lacks every word typed ---- */
+  /* ---- filters: an input[data-filter] hides the elements it names whose text lacks every word typed;
+     folded items (<details>) that match are opened when a few match, and folded again when the filter empties ---- */
+
+  var OPEN_MATCHES = 5;
 
   function enhanceFilter(input) {
     var items = Array.prototype.slice.call(document.querySelectorAll(input.getAttribute("data-filter")));
     var groupSelector = input.getAttribute("data-filter-groups");
     var groups = groupSelector ? Array.prototype.slice.call(document.querySelectorAll(groupSelector)) : [];
     var texts = items.map(function (item) { return item.textContent.toLowerCase(); });
+    var wasOpen = items.map(function (item) { return item.open; });
     var holder = input.closest("[hidden]");
     if (holder) { holder.hidden = false; }
     input.addEventListener("input", function () {
       var words = input.value.toLowerCase().split(/\s+/).filter(Boolean);
+      var matches = 0;
       items.forEach(function (item, i) {
         item.hidden = !words.every(function (w) { return texts[i].indexOf(w) >= 0; });
+        if (!item.hidden) { matches += 1; }
+      });
+      items.forEach(function (item, i) {
+        if (item.tagName !== "DETAILS") { return; }
+        item.open = words.length && matches <= OPEN_MATCHES ? !item.hidden : wasOpen[i];
       });
       groups.forEach(function (group) {
         group.hidden = !group.querySelector(input.getAttribute("data-filter") + ":not([hidden])");
       });
     });
+  }
+
+  /* ---- an address ending in #id opens the folded <details> that hold its target (browsers without
+     HTML's auto-expanding of details on fragment navigation) ---- */
+
+  function openTarget() {
+    var id = decodeURIComponent(window.location.hash.slice(1));
+    var target = id && document.getElementById(id);
+    if (!target) { return; }
+    var opened = false;
+    for (var node = target; node; node = node.parentElement) {
+      if (node.tagName === "DETAILS" && !node.open) { node.open = true; opened = true; }
+    }
+    if (opened) { target.scrollIntoView(); }
   }
 
   /* ---- the SPARQL editor: YASGUI (static/vendor/yasgui), configured by the page's #yasgui-config ---- */
@@ -117,6 +142,32 @@
     yasgui.getTab().setQuery(config.query);
     if (form) { form.hidden = true; }
     window.cyberframeYasgui = yasgui;
+    Array.prototype.forEach.call(document.querySelectorAll(".examples a[href]"), function (link) {
+      link.addEventListener("click", function (event) { openExample(yasgui, link, event); });
+    });
+  }
+
+  /* An example link (its address is the results page, the no-script path) opens its query in a YASGUI tab
+     of its own, named after it (the named query's name, or the example's title), and runs it; clicked again, it goes back to that tab. A click with a
+     modifier key or another button keeps the browser's meaning (a new window, a new browser tab). */
+  var opened = {};  /* example name -> the id of its tab */
+
+  function openExample(yasgui, link, event) {
+    if (event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) { return; }
+    var query = new URL(link.href, window.location.href).searchParams.get("query");
+    if (!query) { return; }
+    event.preventDefault();
+    var name = link.getAttribute("data-tab") || link.textContent.trim();
+    if (opened[name]) {
+      if (yasgui.getTab(opened[name])) { yasgui.selectTabId(opened[name]); return; }
+      delete opened[name];  /* its tab was closed */
+    }
+    var tab = yasgui.addTab(true, { name: name, yasqe: { value: query } });
+    opened[name] = tab.getId();
+    tab.setQuery(query);
+    tab.query().catch(function () { /* YASR shows the error in the tab */ });
+    var holder = document.getElementById("yasgui");
+    if (holder && holder.scrollIntoView) { holder.scrollIntoView({ block: "start" }); }
   }
 
   /* ---- search as you type: input[data-suggest] asks /search/suggest and lists the matches below it
@@ -231,5 +282,7 @@
     Array.prototype.forEach.call(document.querySelectorAll("table.sortable"), makeSortable);
     Array.prototype.forEach.call(document.querySelectorAll("form.validate-form"), guardEmptySubmit);
     enhanceExample();
+    openTarget();
   });
+  window.addEventListener("hashchange", openTarget);
 }());
