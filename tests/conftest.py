@@ -180,7 +180,7 @@ def _fast_lane_guard(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyP
 
 
 #: Where the session's server runs its queries: the embedded store, or a store it is given with ``--store``.
-BACKENDS = ("embedded", "oxigraph")
+BACKENDS = ("embedded", "oxigraph", "virtuoso")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

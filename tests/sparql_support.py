@@ -220,29 +220,25 @@ def shared_server(request: pytest.FixtureRequest) -> Server:
 
 
 def store_server(request: pytest.FixtureRequest, backend: str) -> Server:
-    """A session server like :func:`shared_server` whose queries run on a remote store (``serve --store``).
+    """A session server like :func:`shared_server` whose queries run on a store server (``serve --store``).
 
-    The store is started on 127.0.0.1 with a temporary location, given the dataset and the W3C graphs,
-    and stopped when the session ends.
+    The store is the session's (tests/store_support.py: ``oxigraph`` or ``virtuoso``), given the dataset and
+    the W3C graphs by ``cyberframe load --graph``; the server serves the same W3C graphs with ``--graph``.
     """
     require_slow(request, f"uses the session's `cyberframe serve --store` on {backend}")
     if backend not in _servers:
-        from remote_support import OxigraphServer, dataset_nquads
+        from store_support import load_into, shared_store
 
-        home = request.config._tmp_path_factory.mktemp(f"store-{backend}")  # type: ignore[attr-defined]
-        store = OxigraphServer(home / "db")
-        store.load(dataset_nquads(home))
-        for iri, path in W3C_GRAPHS.items():
-            store.load(path, graph=iri)
-        store.start()
-        request.config.add_cleanup(store.stop)
+        store = shared_store(request, backend)
+        graphs = [f"--graph={iri}={path}" for iri, path in W3C_GRAPHS.items()]
+        load_into(store, *graphs)
         # a disk-backed store sorts the whole dataset in seconds, not milliseconds: a longer limit
         args = ["--store", store.query_url, "--timeout", str(STORE_TIMEOUT), "--max-rows", str(MAX_ROWS),
-                "--http-workers", "1"]
-        for iri, path in W3C_GRAPHS.items():
-            args += ["--graph", f"{iri}={path}"]
+                "--http-workers", "1", *graphs]
         worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-        server = start_server(request, args, home / f"serve-{worker}.log")
+        log = request.config.rootpath / ".pytest_cache" / "cyberframe-serve" / f"{worker}-{backend}.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        server = start_server(request, args, log)
         _servers[backend] = server
         request.config.add_cleanup(server.stop)
     return _servers[backend]

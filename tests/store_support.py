@@ -8,7 +8,9 @@ by a slow test, and stops it and deletes its folder when the session ends; the
 process is also killed when the test run dies (``PR_SET_PDEATHSIG`` with
 SIGKILL, which reaches a paused process too), so no store is left behind.
 :meth:`StoreServer.paused` freezes it (SIGSTOP): connections are still
-accepted, nothing is answered, as from a store that hangs.
+accepted, nothing is answered, as from a store that hangs. :class:`StoreProxy`
+sits between a service and its store and can stop forwarding on every
+connection, recording when the service gives up on one (a cancelled request).
 
 - Oxigraph server: ``oxigraph serve --location DIR --bind 127.0.0.1:PORT
   --union-default-graph`` (the PyPI package ``oxigraph``, a test dependency).
@@ -33,6 +35,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -313,3 +316,71 @@ def load_dataset(store: StoreServer, kg) -> None:
     with StoreClient(config) as client:
         for iri in expected_counts(kg.manifest.graphs):
             client.put_graph(iri, kg.store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(iri)) or b"")
+
+
+def load_into(store: StoreServer, *args: str) -> None:
+    """``cyberframe load`` into *store*, as an operator runs it (a subprocess); *args* are more options."""
+    command = [sys.executable, "-m", "cyberframe.cli", "load", *store.load_args(), *args]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    if done.returncode != 0:
+        raise RuntimeError(f"cyberframe load exited {done.returncode}:\n{done.stderr}")
+
+
+class StoreProxy:
+    """A threaded TCP proxy on 127.0.0.1 in front of *target* (host, port)."""
+
+    def __init__(self, target: tuple[str, int], port: int = 0) -> None:
+        self.target = target
+        self.listener = socket.create_server(("127.0.0.1", port))
+        self.port = self.listener.getsockname()[1]
+        self.hanging = threading.Event()
+        self.hung_since = 0.0
+        self.closed_while_hanging: list[float] = []  # seconds from hang() to the service closing a connection
+        self._lock = threading.Lock()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def hang(self) -> None:
+        """Stop forwarding anything, on every connection."""
+        self.hung_since = time.monotonic()
+        self.hanging.set()
+
+    def resume(self) -> None:
+        self.hanging.clear()
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.listener.close()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            try:
+                upstream = socket.create_connection(self.target, timeout=5)
+            except OSError:
+                client.close()
+                continue
+            for source, sink, from_client in ((client, upstream, True), (upstream, client, False)):
+                threading.Thread(target=self._pump, args=(source, sink, from_client), daemon=True).start()
+
+    def _pump(self, source: socket.socket, sink: socket.socket, from_client: bool) -> None:
+        try:
+            while True:
+                data = source.recv(65536)
+                if not data:
+                    break
+                if self.hanging.is_set():
+                    continue  # swallowed: the store "never answers"
+                sink.sendall(data)
+        except OSError:
+            pass
+        if from_client and self.hanging.is_set():
+            with self._lock:
+                self.closed_while_hanging.append(time.monotonic() - self.hung_since)
+        for end in (source, sink):
+            with contextlib.suppress(OSError):
+                end.shutdown(socket.SHUT_RDWR)
+            with contextlib.suppress(OSError):
+                end.close()

@@ -23,8 +23,8 @@ from pathlib import Path
 
 import pytest
 
-from remote_support import OxigraphServer, StoreProxy, dataset_nquads, free_port
 from sparql_support import ROOT, Server, start_server
+from store_support import OxigraphServer, StoreProxy, free_port, load_into
 
 pytestmark = pytest.mark.slow
 
@@ -35,9 +35,11 @@ LIMIT = 1.5  # the served time limit, seconds
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OxigraphServer]:
-    oxigraph = OxigraphServer(tmp_path_factory.mktemp("oxigraph"))
-    oxigraph.load(dataset_nquads(tmp_path_factory.mktemp("dump")))
+    """A store of this module's own: these tests stop it and make it hang."""
+    oxigraph = OxigraphServer(tmp_path_factory.mktemp("oxigraph"), free_port())
+    oxigraph.prepare()
     oxigraph.start()
+    load_into(oxigraph)
     yield oxigraph
     oxigraph.stop()
 
@@ -76,6 +78,24 @@ def test_no_store_at_start_is_exit_2_naming_it() -> None:
     assert done.returncode == 2, done.stderr
     assert f"the store at http://127.0.0.1:{port}/query cannot be reached: Connection refused" in done.stderr
     assert "--store-wait" in done.stderr
+
+
+def test_a_store_without_the_dataset_is_exit_2_saying_how_to_load_it(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    empty = OxigraphServer(tmp_path / "empty", free_port())
+    empty.prepare()
+    empty.start()
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "cyberframe.cli", "serve", "--port", "0", "--store", empty.query_url],
+            capture_output=True, text=True, timeout=120, cwd=ROOT,
+        )
+    finally:
+        empty.stop()
+    assert done.returncode == 2, done.stderr
+    assert f"Error: the store at {empty.query_url} does not hold this build of the dataset" in done.stderr
+    assert "graph https://w3id.org/cyberframe/graph/framework: the store holds 0 triples, the build has" in done.stderr
+    assert f"Load it with: cyberframe load --store {empty.query_url}" in done.stderr
 
 
 def test_store_wait_waits_for_a_store_that_starts_late(

@@ -132,7 +132,7 @@ class StoreConfig:
         if auth_file is not None:
             if user is not None or password is not None:
                 raise StoreError("give either --auth-file or --user/--password, not both")
-            user, password = _read_auth_file(Path(auth_file))
+            user, password = read_auth_file(Path(auth_file))
         elif (user is None) != (password is None):
             raise StoreError("--user and --password go together (or give --auth-file)")
         if gsp is not None:
@@ -151,7 +151,8 @@ class StoreConfig:
         return f"{self.query_url} (user {self.user})" if self.user else self.query_url
 
 
-def _read_auth_file(path: Path) -> tuple[str, str]:
+def read_auth_file(path: Path) -> tuple[str, str]:
+    """``(user, password)`` from the first line of *path*, ``user:password``; messages never show the password."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:

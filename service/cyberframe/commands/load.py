@@ -53,6 +53,13 @@ from . import progress
     help="Seconds to wait for the store to connect and to answer each request.",
 )
 @click.option("--check", is_flag=True, help="Only compare the triples per graph in the store with the build's.")
+@click.option(
+    "--graph",
+    "graphs",
+    multiple=True,
+    metavar="IRI=FILE",
+    help="Also load an RDF file as named graph IRI, as `cyberframe serve --graph` serves it (give serve the same).",
+)
 def load(
     url: str,
     gsp: str | None,
@@ -61,12 +68,26 @@ def load(
     auth_file: Path | None,
     timeout: float,
     check: bool,
+    graphs: tuple[str, ...],
 ) -> None:
     """Load the dataset (every named graph, the inferred one included) into the store at URL, then check it."""
     import pyoxigraph as ox
 
     from ..knowledge import open_knowledge_graph
+    from ..sparql.dataset import GraphFileError, read_graph_file
     from ..triplestore import StoreClient, StoreConfig, StoreError, expected_counts, verify_loaded
+    from .serve import graph_pair
+
+    extra: dict[str, bytes] = {}
+    extra_counts: dict[str, int] = {}
+    for value in graphs:
+        iri, path = graph_pair(value)
+        try:
+            triples = {ox.Triple(q.subject, q.predicate, q.object) for q in read_graph_file(iri, path)}
+        except (GraphFileError, ValueError) as exc:  # ValueError: not an IRI
+            raise click.BadParameter(str(exc), param_hint="'--graph'") from exc
+        extra[iri] = ox.serialize(sorted(triples, key=str), format=ox.RdfFormat.N_TRIPLES) or b""
+        extra_counts[iri] = len(triples)
 
     try:
         config = StoreConfig.from_options(url, gsp=gsp, user=user, password=password, auth_file=auth_file)
@@ -75,6 +96,9 @@ def load(
         sys.exit(2)
     kg = open_knowledge_graph(progress=progress)
     expected = expected_counts(kg.manifest.graphs)
+    if set(extra) & set(expected):
+        raise click.BadParameter("a graph file cannot replace one of cyberframe's graphs", param_hint="'--graph'")
+    expected.update(extra_counts)
     total = sum(expected.values())
     started = time.perf_counter()
     with StoreClient(config, timeout=timeout) as client:
@@ -89,7 +113,9 @@ def load(
                     )
                 progress(f"loading {total} triples in {len(expected)} graphs into {config.redacted()}")
                 for number, (iri, count) in enumerate(expected.items(), start=1):
-                    data = kg.store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(iri)) or b""
+                    data = extra[iri] if iri in extra else kg.store.dump(
+                        format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(iri)
+                    ) or b""
                     client.put_graph(iri, data, "application/n-triples")
                     progress(f"[{number}/{len(expected)}] {iri}: {count} triples")
             problems = verify_loaded(client, expected)

@@ -46,7 +46,7 @@ DRAIN_MARGIN = 5.0
 KEEPALIVE = 5
 
 
-def _graph_pair(value: str) -> tuple[str, Path]:
+def graph_pair(value: str) -> tuple[str, Path]:
     """``IRI=FILE`` -> (IRI, FILE); the split is at the last ``=`` (IRIs may hold ``=``, file names rarely do)."""
     iri, sep, file = value.rpartition("=")
     if not sep or not iri or not file:
@@ -125,9 +125,10 @@ def serve(graphs: tuple[str, ...], print_settings: bool, **given: object) -> Non
             click.echo(f"{row.name:22s} {row.text(value):32s} {origin}")
         return
     settings = Settings(**{row.name: value for row, value, _ in explained})
-    extra = [_graph_pair(value) for value in graphs]
+    extra = [graph_pair(value) for value in graphs]
     _configure_logging(quiet=not settings.access_log)
 
+    from ..errors import CyberframeError
     from ..knowledge import open_knowledge_graph
     from ..service import create_app
     from ..sparql.dataset import GraphFileError
@@ -139,8 +140,8 @@ def serve(graphs: tuple[str, ...], print_settings: bool, **given: object) -> Non
         app = create_app(settings, knowledge_graph=kg, extra_graphs=extra)
     except GraphFileError as exc:
         raise click.BadParameter(str(exc), param_hint="'--graph'") from exc
-    except (SettingsError, ValueError) as exc:  # --graph with --store, an unreadable --store-auth-file
-        raise click.UsageError(str(exc)) from exc
+    except CyberframeError as exc:  # an unreadable --store-auth-file
+        raise click.UsageError(exc.message) from exc
     engine = app.extensions[EXTENSION].engine
     if settings.store:
         _check_store(engine, settings)
@@ -161,7 +162,8 @@ def serve(graphs: tuple[str, ...], print_settings: bool, **given: object) -> Non
 
 
 def _check_store(engine: SparqlEngine, settings: Settings) -> None:
-    """Exit 2 unless the remote store answers (retrying for ``store_wait`` seconds) and holds the dataset."""
+    """Exit 2 unless the remote store answers (retrying for ``store_wait`` seconds) and holds the dataset:
+    the triples of every graph of the served dataset, counted in the store, equal the build's."""
     from ..sparql.remote import RemoteExecutor
 
     executor = engine.executor
@@ -180,7 +182,27 @@ def _check_store(engine: SparqlEngine, settings: Settings) -> None:
         delay = min(2.0 ** min(attempt, 4) / 4, max(0.0, deadline - time.monotonic()))
         log.info("the store at %s is not reachable yet (%s); retrying in %.1f s", executor.label, error, delay)
         time.sleep(delay)
-    log.info("the store at %s answers", executor.label)
+    from ..triplestore import StoreClient, StoreConfig, StoreError, read_auth_file, verify_loaded
+
+    user, password = read_auth_file(Path(settings.store_auth_file)) if settings.store_auth_file else (None, None)
+    try:
+        with StoreClient(StoreConfig(executor.query_url, None, user, password), timeout=60.0) as client:
+            problems = verify_loaded(client, engine.dataset.graphs)
+    except StoreError as exc:
+        engine.close()
+        click.echo(f"Error: cannot count the triples of the dataset in the store: {exc.message}", err=True)
+        sys.exit(2)
+    if problems:
+        engine.close()
+        click.echo(f"Error: the store at {executor.label} does not hold this build of the dataset "
+                   f"(build {engine.dataset.kg.build_hash[:12]}):", err=True)
+        for problem in problems[:10]:
+            click.echo(f"  {problem}", err=True)
+        graphs = " ".join(f"--graph {g.iri}={g.path}" for g in engine.dataset.extra)
+        click.echo(f"Load it with: cyberframe load --store {executor.label}{' ' + graphs if graphs else ''}", err=True)
+        sys.exit(2)
+    log.info("the store at %s answers and holds the dataset (%d graphs, triples counted per graph)",
+             executor.label, len(engine.dataset.graphs))
 
 
 def _gunicorn_available() -> bool:

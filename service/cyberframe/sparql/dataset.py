@@ -90,7 +90,7 @@ def _check_iri(iri: str, taken: set[str]) -> ox.NamedNode:
     return node
 
 
-def _read_graph_file(iri: str, path: Path) -> list[ox.Quad]:
+def read_graph_file(iri: str, path: Path) -> list[ox.Quad]:
     """Parse *path* into quads of the named graph *iri* or raise :class:`GraphFileError`.
 
     The file goes through :mod:`cyberframe.rdfio`, the same screening as every
@@ -165,7 +165,7 @@ def serve_dataset(
     def fill(store: ox.Store) -> None:
         store.bulk_load(kg.store.dump(format=ox.RdfFormat.N_QUADS), format=ox.RdfFormat.N_QUADS)
         for iri, path in pairs:
-            store.bulk_extend(_read_graph_file(iri, path))
+            store.bulk_extend(read_graph_file(iri, path))
 
     home = stores_dir() if directory is None else directory
     prefix = kg.build_hash[:16]

@@ -22,11 +22,12 @@ from ..errors import ProtocolError
 from ..knowledge import KnowledgeGraph
 from ..settings import Settings
 from ..stats import collect_stats
+from ..triplestore import read_auth_file
 from .cache import Answer, AnswerCache, FlightsFull
 from .dataset import ServedDataset, serve_dataset
 from .executor import ExecutorBusy, QueryExecutor, QueryTimeout, WorkerLost
 from .formats import BY_KEY, KINDS, NotAcceptable
-from .remote import RemoteExecutor, StoreFailed, StoreTimeout, StoreUnavailable, read_credentials
+from .remote import RemoteExecutor, StoreFailed, StoreTimeout, StoreUnavailable
 from .serialization import DEFAULT_MAX_BYTES
 from .worker import Job, Outcome, WorkerSettings
 
@@ -152,7 +153,7 @@ def build_engine(
             sorted(dataset.graphs),
             concurrency=settings.store_connection_count,
             max_waiting=settings.waiting_limit,
-            credentials=read_credentials(settings.store_auth_file) if settings.store_auth_file else None,
+            credentials=read_auth_file(Path(settings.store_auth_file)) if settings.store_auth_file else None,
         )
     else:
         executor = QueryExecutor(

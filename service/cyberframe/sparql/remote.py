@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import dataclasses
 import io
 import json
 import os
@@ -71,6 +72,15 @@ GRAPH_TYPES: dict[str, ox.RdfFormat] = {
 }
 ACCEPT_RESULTS = "application/sparql-results+json, application/sparql-results+xml;q=0.9"
 ACCEPT_GRAPH = "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=0.8"
+
+
+def _boolean(value: bool) -> ox.QueryBoolean:
+    """An ASK result to write (pyoxigraph makes one only by parsing)."""
+    result = ox.parse_query_results(f'{{"head": {{}}, "boolean": {str(value).lower()}}}', ox.QueryResultsFormat.JSON)
+    assert isinstance(result, ox.QueryBoolean)
+    return result
+
+
 FORM_KINDS = {"SELECT": "solutions", "ASK": "boolean", "CONSTRUCT": "graph", "DESCRIBE": "graph"}
 
 
@@ -118,6 +128,27 @@ def bind_values(query: str, substitutions: Sequence[tuple[str, str, str]]) -> st
     source = query.encode("utf-8", "surrogatepass")
     at = group.start_byte + 1  # just after the group's "{"
     return (source[:at] + block + source[at:]).decode("utf-8", "surrogatepass")
+
+
+def without_dataset_clauses(query: str) -> str:
+    """*query* without its ``FROM`` and ``FROM NAMED`` clauses (Query §13.2), found in the parse tree.
+
+    The SPARQL 1.1 Protocol (§2.1.4) has the request's ``default-graph-uri`` and ``named-graph-uri``
+    replace the query's dataset; Virtuoso uses both, so the clauses are taken out before it sees them.
+    """
+    parsed = parse(query)
+    if parsed is None or parsed[0].root_node.has_error:
+        return query
+    source = query.encode("utf-8", "surrogatepass")
+    cuts = [
+        (clause.start_byte, clause.end_byte)
+        for node in parsed[0].root_node.named_children
+        for clause in node.named_children
+        if clause.type == "dataset_clause"
+    ]
+    for start, end in reversed(cuts):
+        source = source[:start] + b" " + source[end:]
+    return source.decode("utf-8", "surrogatepass")
 
 
 class _DeadlineReader(io.RawIOBase):
@@ -332,6 +363,8 @@ class RemoteExecutor:
             text = bind_values(job.query, job.substitutions)
         except BindingError as exc:
             raise StoreFailed(str(exc)) from exc
+        if screening.has_dataset and (job.default_graphs is not None or job.named_graphs is not None):
+            text = without_dataset_clauses(text)  # Protocol §2.1.4, on stores that would merge the two
         if job.base_iri:  # relative IRIs resolve against our endpoint, not the store's (Query §4.1.1.1)
             text = f"BASE {ox.NamedNode(job.base_iri)}\n{text}"
         self._acquire(deadline)
@@ -429,8 +462,10 @@ class RemoteExecutor:
                 if response.status == 503:
                     raise StoreUnavailable(f"the store is unavailable: {message}")
                 raise StoreFailed(f"the store answered HTTP {response.status}: {message}")
-            outcome = self._read(job, response, deadline, timeout)
+            outcome = self._read(job, response, deadline, timeout, ask=kind == "boolean")
             complete = not outcome.truncated
+            if response.headers.get("X-SPARQL-MaxRows"):  # Virtuoso cut the answer at its ResultSetMaxRows
+                outcome = dataclasses.replace(outcome, truncated=True)
             return outcome
         except StoreTimeout:
             self._count("timeouts")
@@ -444,7 +479,14 @@ class RemoteExecutor:
             else:  # closing the connection is what cancels the store's work on the rest
                 response.close()
 
-    def _read(self, job: Job, response: urllib3.BaseHTTPResponse, deadline: float, timeout: float) -> Outcome:
+    def _read(
+        self, job: Job, response: urllib3.BaseHTTPResponse, deadline: float, timeout: float, *, ask: bool = False
+    ) -> Outcome:
+        """The store's answer, parsed as it streams and written in the job's format.
+
+        Virtuoso answers ``ASK`` with a one-column SELECT (a row when true, none when false): for an ASK
+        query, solutions are read that way.
+        """
         media = (response.headers.get("Content-Type") or "").split(";")[0].strip().lower()
         reader = io.BufferedReader(_DeadlineReader(response, deadline, timeout), 65536)
         written: Serialized
@@ -457,6 +499,12 @@ class RemoteExecutor:
                     if key is None:
                         return Outcome("not-acceptable", kind=kind)
                     written = write_boolean(result, key)
+                elif ask:
+                    kind = "boolean"
+                    key = job.formats.get(kind)
+                    if key is None:
+                        return Outcome("not-acceptable", kind=kind)
+                    written = write_boolean(_boolean(next(iter(result), None) is not None), key)
                 else:
                     kind = "solutions"
                     key = job.formats.get(kind)
@@ -510,19 +558,6 @@ class RemoteExecutor:
         with self._lock:
             key = str(status)
             self._counters.by_status[key] = self._counters.by_status.get(key, 0) + 1
-
-
-def read_credentials(path: str | os.PathLike[str]) -> tuple[str, str]:
-    """``(user, password)`` from a file whose first line is ``user:password``; the message never shows it."""
-    try:
-        with open(path, encoding="utf-8") as handle:
-            line = handle.readline().strip()
-    except OSError as exc:
-        raise ValueError(f"cannot read the store's credentials from {os.fspath(path)}: {exc.strerror}") from exc
-    user, colon, password = line.partition(":")
-    if not colon or not user:
-        raise ValueError(f"{os.fspath(path)}: the first line must be user:password")
-    return user, password
 
 
 def _one_line(exc: BaseException) -> str:
