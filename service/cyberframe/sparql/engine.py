@@ -72,6 +72,8 @@ class SparqlEngine:
             "named_graphs": dict(sorted(self.dataset.graphs.items())),
             "extra_graphs": {g.iri: {"file": g.path.name, "triples": g.triples} for g in self.dataset.extra},
         }
+        if isinstance(self.executor, RemoteExecutor):  # the counts above are the store's, checked at start
+            payload["served"]["store"] = self.executor.label
         return payload
 
     def etag(self, *parts: object) -> str:
