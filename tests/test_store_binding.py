@@ -18,7 +18,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cyberframe.named_queries import QueryCatalogue, load_catalogue
-from cyberframe.sparql.remote import BindingError, bind_values, without_dataset_clauses
+from cyberframe.sparql.remote import BindingError, bind_values, dataset_of, without_dataset_clauses
 
 CATALOGUE = load_catalogue()
 
@@ -76,3 +76,11 @@ def test_a_query_without_a_where_group_cannot_be_bound() -> None:
 def test_dataset_clauses_are_taken_out_and_nothing_else() -> None:
     query = 'PREFIX ex: <http://e/> SELECT * FROM <http://a/> FROM NAMED <http://b/> WHERE { ?s ?p "FROM <x>" }'
     assert without_dataset_clauses(query) == 'PREFIX ex: <http://e/> SELECT *     WHERE { ?s ?p "FROM <x>" }'
+
+
+def test_dataset_clauses_become_protocol_graphs_resolved_as_the_query_resolves_them() -> None:
+    query = "BASE <http://b/> PREFIX ex: <http://e/> SELECT * FROM ex:g FROM NAMED <rel> FROM <http://x/y> { ?s ?p ?o }"
+    assert dataset_of(query) == {"default-graph-uri": ["http://e/g", "http://x/y"], "named-graph-uri": ["http://b/rel"]}
+    assert dataset_of("SELECT * FROM NAMED <rel> { ?s ?p ?o }", "http://127.0.0.1:8000/sparql") == {
+        "default-graph-uri": [], "named-graph-uri": ["http://127.0.0.1:8000/rel"]}
+    assert dataset_of("ASK { ?s ?p ?o }") == {}

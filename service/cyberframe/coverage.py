@@ -382,14 +382,12 @@ def _framework(kg: KnowledgeGraph, scheme: str) -> Framework:
     )
 
 
-_KNOWLEDGE: dict[str, Knowledge] = {}
-
-
 def knowledge(kg: KnowledgeGraph) -> Knowledge:
-    """The frameworks, controls and mapping records of *kg* (read once per build, then kept)."""
-    cached = _KNOWLEDGE.get(kg.build_hash)
-    if cached is not None:
-        return cached
+    """The frameworks, controls and mapping records of *kg* (read once per graph, then kept with it)."""
+    return kg.derived("coverage", _read_knowledge)
+
+
+def _read_knowledge(kg: KnowledgeGraph) -> Knowledge:
     controls: dict[str, Element] = {}
     concepts: dict[str, set[str]] = defaultdict(set)
     rows = kg.select(internal_query("coverage-controls"),
@@ -409,7 +407,7 @@ def knowledge(kg: KnowledgeGraph) -> Knowledge:
     for record in by_set.pop(EDITION_SET, []):
         if record.subject.startswith(CONTROL_2013):
             crosswalk[record.subject.removeprefix(CONTROL_2013)].add(record.object.removeprefix(CONTROL_2022))
-    result = Knowledge(
+    return Knowledge(
         ts27103=_framework(kg, TS27103),
         csf20=_framework(kg, CSF20),
         controls=dict(sorted(controls.items(), key=lambda kv: notation_key(kv[0]))),
@@ -417,9 +415,6 @@ def knowledge(kg: KnowledgeGraph) -> Knowledge:
         records={name: tuple(sorted(recs, key=lambda r: r.iri)) for name, recs in by_set.items()},
         crosswalk={k: tuple(sorted(v, key=notation_key)) for k, v in crosswalk.items()},
     )
-    _KNOWLEDGE.clear()
-    _KNOWLEDGE[kg.build_hash] = result
-    return result
 
 
 RDF_EXTENSIONS = (".ttl", ".jsonld", ".json", ".nt", ".nq", ".trig", ".rdf", ".owl", ".n3")

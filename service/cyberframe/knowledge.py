@@ -12,11 +12,11 @@ import hashlib
 import logging
 import time
 import warnings
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pyoxigraph as ox
 
@@ -34,6 +34,7 @@ from .snapshot import (
 
 INFERRED = "inferred"
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,15 @@ class KnowledgeGraph:
     store: ox.Store
     manifest: Manifest
     rebuilt: bool = False
+    _derived: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    """What other modules compute once from this frozen graph (:meth:`derived`)."""
+
+    def derived(self, key: str, make: Callable[[KnowledgeGraph], T]) -> T:
+        """``make(self)``, computed once per graph and kept with it (the graph never changes)."""
+        if key not in self._derived:
+            self._derived.setdefault(key, make(self))
+        value: T = self._derived[key]
+        return value
 
     @property
     def build_hash(self) -> str:

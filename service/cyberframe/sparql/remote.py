@@ -81,6 +81,7 @@ def _boolean(value: bool) -> ox.QueryBoolean:
     return result
 
 
+FORM_NODES = ("select_query", "construct_query", "describe_query", "ask_query")
 FORM_KINDS = {"SELECT": "solutions", "ASK": "boolean", "CONSTRUCT": "graph", "DESCRIBE": "graph"}
 
 
@@ -114,7 +115,7 @@ def bind_values(query: str, substitutions: Sequence[tuple[str, str, str]]) -> st
         raise BindingError("the query does not parse, so its parameters cannot be bound")
     group = None
     for node in parsed[0].root_node.named_children:
-        if node.type in ("select_query", "construct_query", "describe_query", "ask_query"):
+        if node.type in FORM_NODES:
             where = next((child for child in node.named_children if child.type == "where_clause"), None)
             if where is not None:
                 group = next((child for child in where.named_children if child.type == "group_graph_pattern"), None)
@@ -149,6 +150,49 @@ def without_dataset_clauses(query: str) -> str:
     for start, end in reversed(cuts):
         source = source[:start] + b" " + source[end:]
     return source.decode("utf-8", "surrogatepass")
+
+
+def dataset_of(query: str, base_iri: str | None = None) -> dict[str, list[str]]:
+    """The graphs of *query*'s ``FROM`` and ``FROM NAMED`` clauses (Query §13.2) as protocol parameters.
+
+    Each clause's IRI or prefixed name is resolved by pyoxigraph against the query's own prologue
+    (``BASE``, ``PREFIX``) and *base_iri*, as the query itself would resolve it. Raises ValueError for a
+    text that does not parse.
+    """
+    parsed = parse(query)
+    if parsed is None or parsed[0].root_node.has_error:
+        raise ValueError("the query does not parse")
+    source = query.encode("utf-8", "surrogatepass")
+    terms: list[tuple[str, bytes]] = []
+    prologue = b""
+    for node in parsed[0].root_node.named_children:
+        if node.type not in FORM_NODES:
+            continue
+        prologue = source[: node.start_byte]
+        for clause in node.named_children:
+            if clause.type != "dataset_clause":
+                continue
+            graph = clause.named_children[-1]
+            kind = "named-graph-uri" if graph.type == "named_graph_clause" else "default-graph-uri"
+            term = graph.named_children[-1]
+            terms.append((kind, source[term.start_byte : term.end_byte]))
+    if not terms:
+        return {}
+    projection = b" ".join(b"(" + term + b" AS ?t%d)" % i for i, (_, term) in enumerate(terms))
+    resolver = prologue + b" SELECT " + projection + b" WHERE {}"
+    try:
+        solutions = ox.Store().query(resolver.decode("utf-8", "surrogatepass"), base_iri=base_iri)
+    except SyntaxError as exc:
+        raise ValueError(str(exc)) from exc
+    assert isinstance(solutions, ox.QuerySolutions)
+    row = next(iter(solutions))
+    dataset: dict[str, list[str]] = {"default-graph-uri": [], "named-graph-uri": []}
+    for i, (kind, _) in enumerate(terms):
+        resolved = row[f"t{i}"]
+        if not isinstance(resolved, ox.NamedNode):
+            raise ValueError("a dataset clause names no IRI")
+        dataset[kind].append(resolved.value)
+    return dataset
 
 
 class _DeadlineReader(io.RawIOBase):
@@ -363,13 +407,23 @@ class RemoteExecutor:
             text = bind_values(job.query, job.substitutions)
         except BindingError as exc:
             raise StoreFailed(str(exc)) from exc
-        if screening.has_dataset and (job.default_graphs is not None or job.named_graphs is not None):
-            text = without_dataset_clauses(text)  # Protocol §2.1.4, on stores that would merge the two
+        dataset = self._dataset(job, screening.has_dataset)
+        if screening.has_dataset:
+            # The query's FROM and FROM NAMED travel as the protocol's graphs (Protocol §2.1.4), which every
+            # store honours; Virtuoso would merge the two, and Oxigraph server started with
+            # --union-default-graph would ignore the clauses.
+            if job.default_graphs is None and job.named_graphs is None:
+                try:
+                    dataset = dataset_of(job.query, job.base_iri)
+                except ValueError:
+                    dataset = {}
+            if dataset:
+                text = without_dataset_clauses(text)
         if job.base_iri:  # relative IRIs resolve against our endpoint, not the store's (Query §4.1.1.1)
             text = f"BASE {ox.NamedNode(job.base_iri)}\n{text}"
         self._acquire(deadline)
         try:
-            outcome = self._run(job, text, self._dataset(job, screening.has_dataset), kind, deadline, timeout)
+            outcome = self._run(job, text, dataset, kind, deadline, timeout)
         finally:
             with self._lock:
                 self._counters.busy -= 1
