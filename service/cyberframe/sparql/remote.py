@@ -50,7 +50,7 @@ from urllib3.exceptions import TimeoutError as Urllib3Timeout
 from .admission import parse, screen
 from .executor import ExecutorBusy
 from .serialization import Serialized, write_boolean, write_solutions, write_triples
-from .worker import MAX_MESSAGE, Job, Outcome, _query, syntax_outcome
+from .worker import MAX_MESSAGE, Job, Outcome, one_line, query_job, syntax_outcome
 
 #: Seconds between two probes of a store that is down (and of one that is up, to notice it going down).
 PROBE_INTERVAL = 2.0
@@ -393,12 +393,11 @@ class RemoteExecutor:
         if self._health.reachable is False:
             raise StoreUnavailable(f"the store cannot be reached: {self._health.last_error}")
         try:  # the embedded engine's parser and planner: the same syntax errors on every store
-            _query(self._empty, job)
+            query_job(self._empty, job)
         except SyntaxError as exc:
             return syntax_outcome(exc, job.query)
         except (RuntimeError, ValueError, TypeError) as exc:
-            message = " ".join(str(exc).split())[:MAX_MESSAGE]
-            return Outcome("error", message=f"query evaluation failed: {message}", extra={"client": True})
+            return Outcome("error", message=f"query evaluation failed: {one_line(exc)}", extra={"client": True})
         screening = screen(job.query)
         kind = FORM_KINDS.get(screening.form or "")
         if kind is not None and job.formats.get(kind) is None:
@@ -574,12 +573,12 @@ class RemoteExecutor:
             else:
                 raise StoreFailed(f"the store answered with {media or 'no Content-Type'}, not a query result")
         except (SyntaxError, ValueError) as exc:
-            raise StoreFailed(f"the store's answer is not valid {media}: {_one_line(exc)}") from exc
+            raise StoreFailed(f"the store's answer is not valid {media}: {one_line(exc)}") from exc
         except OSError as exc:
             cause = exc.__cause__ or exc.__context__
             if isinstance(cause, (StoreTimeout, StoreUnavailable)):
                 raise cause from exc
-            raise StoreUnavailable(f"reading the store's answer failed: {_one_line(exc)}") from exc
+            raise StoreUnavailable(f"reading the store's answer failed: {one_line(exc)}") from exc
         return Outcome("ok", kind=kind, format=key, body=written.body, count=written.count, truncated=written.truncated)
 
     def triples(self, query: str, graphs: Sequence[str], timeout: float = 120.0) -> bytes:
@@ -600,7 +599,7 @@ class RemoteExecutor:
             try:
                 return ox.serialize(ox.parse(reader, GRAPH_TYPES[media]), format=ox.RdfFormat.N_TRIPLES) or b""
             except (SyntaxError, ValueError) as exc:
-                raise StoreFailed(f"the store's answer is not valid {media}: {_one_line(exc)}") from exc
+                raise StoreFailed(f"the store's answer is not valid {media}: {one_line(exc)}") from exc
         finally:
             response.close()
 
@@ -614,11 +613,6 @@ class RemoteExecutor:
             self._counters.by_status[key] = self._counters.by_status.get(key, 0) + 1
 
 
-def _one_line(exc: BaseException) -> str:
-    message = " ".join(str(exc).split())
-    return message if len(message) <= MAX_MESSAGE else message[: MAX_MESSAGE - 3].rstrip() + "..."
-
-
 def _reason(exc: BaseException) -> str:
     """The operating system's words for a failed connection (``Connection refused``), else the error's."""
     seen: BaseException | None = exc
@@ -626,7 +620,7 @@ def _reason(exc: BaseException) -> str:
         if isinstance(seen, OSError) and seen.strerror:
             return seen.strerror
         seen = seen.__cause__ or seen.__context__
-    return _one_line(exc)
+    return one_line(exc)
 
 
 def _message(response: urllib3.BaseHTTPResponse) -> str:

@@ -207,7 +207,7 @@ def _unknown(*_args: object) -> None:
     return None
 
 
-def _query(store: ox.Store, job: Job) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
+def query_job(store: ox.Store, job: Job) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
     """``store.query`` for *job*, with every function the engine does not know evaluated as an error.
 
     pyoxigraph refuses to plan a query that calls an IRI function it does not
@@ -242,13 +242,13 @@ def execute(store: ox.Store, job: Job) -> Outcome:
     answer, never the end of the worker.
     """
     try:
-        result = _query(store, job)
+        result = query_job(store, job)
     except SyntaxError as exc:
         return syntax_outcome(exc, job.query)
     except (RuntimeError, ValueError, TypeError) as exc:
-        return Outcome("error", message=f"query evaluation failed: {_one_line(exc)}", extra={"client": True})
+        return Outcome("error", message=f"query evaluation failed: {one_line(exc)}", extra={"client": True})
     except OSError as exc:
-        return Outcome("error", message=f"query evaluation failed: {_one_line(exc)}")
+        return Outcome("error", message=f"query evaluation failed: {one_line(exc)}")
     if isinstance(result, ox.QueryBoolean):
         kind = "boolean"
     elif isinstance(result, ox.QuerySolutions):
@@ -273,7 +273,8 @@ def execute(store: ox.Store, job: Job) -> Outcome:
     return Outcome("ok", kind=kind, format=key, body=written.body, count=written.count, truncated=written.truncated)
 
 
-def _one_line(exc: BaseException) -> str:
+def one_line(exc: BaseException) -> str:
+    """An error's message on one line, cut at :data:`MAX_MESSAGE` characters."""
     message = " ".join(str(exc).split())
     return message if len(message) <= MAX_MESSAGE else message[: MAX_MESSAGE - 3].rstrip() + "..."
 
@@ -285,7 +286,7 @@ def answer(store: ox.Store, job: Job) -> Outcome:
     except (KeyboardInterrupt, SystemExit, GeneratorExit):
         raise
     except BaseException as exc:  # pyo3's PanicException derives from BaseException
-        return Outcome("error", message=f"query evaluation failed: {type(exc).__name__}: {_one_line(exc)}")
+        return Outcome("error", message=f"query evaluation failed: {type(exc).__name__}: {one_line(exc)}")
 
 
 def validate_job(store: ox.Store, job: ValidationJob) -> Outcome:
