@@ -148,7 +148,8 @@ def openapi_document(catalogue: QueryCatalogue, server: str, version: str) -> di
         )
         for name in ("default-graph-uri", "named-graph-uri")
     ]
-    errors = {code: _ERROR for code in ("400", "404", "406", "503")}
+    # 502 and 504 come from a remote store (serve --store): its error, and its answer past the time limit
+    errors = {code: _ERROR for code in ("400", "404", "406", "502", "503", "504")}
     paths: dict[str, Any] = {
         "/sparql": {
             "get": {
