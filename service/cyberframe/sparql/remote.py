@@ -528,8 +528,12 @@ class RemoteExecutor:
             self._count("failed")
             raise
         finally:
-            if complete:
-                response.release_conn()
+            if complete:  # what pyoxigraph left unread (the document's end) goes, then the connection is reused
+                try:
+                    response.drain_conn()
+                    response.release_conn()
+                except HTTPError:
+                    response.close()
             else:  # closing the connection is what cancels the store's work on the rest
                 response.close()
 
