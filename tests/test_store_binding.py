@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from cyberframe.named_queries import QueryCatalogue, load_catalogue
 from cyberframe.sparql.remote import BindingError, bind_values, dataset_of, without_dataset_clauses
+from cyberframe.sparql.worker import substitutions_of
 
 CATALOGUE = load_catalogue()
 
@@ -31,18 +32,12 @@ def _rows(result: ox.QuerySolutions) -> Counter[tuple[str, ...]]:
     )
 
 
-def _substitutions(bound: dict[ox.Variable, ox.NamedNode | ox.Literal]) -> list[tuple[str, str, str]]:
-    return sorted(
-        (var.value, "iri" if isinstance(term, ox.NamedNode) else "literal", term.value) for var, term in bound.items()
-    )
-
-
 @pytest.mark.parametrize("name", sorted(n for n, q in CATALOGUE.items() if q.form == "SELECT"))
 def test_values_binding_answers_as_substitution_does(kg, name: str) -> None:
     query = CATALOGUE[name]
     bound = QueryCatalogue(kg).bind(query, dict(query.example))
     expected = kg.store.query(query.sparql, use_default_graph_as_union=True, substitutions=bound)
-    sent = bind_values(query.sparql, _substitutions(bound))
+    sent = bind_values(query.sparql, substitutions_of(bound))
     assert isinstance(expected, ox.QuerySolutions)
     got = kg.store.query(sent, use_default_graph_as_union=True)
     assert isinstance(got, ox.QuerySolutions)

@@ -50,6 +50,14 @@ JOB_STACK = 256 * 1024 * 1024  # bytes of stack for the thread that runs queries
 MAX_MESSAGE = 300
 
 
+def substitutions_of(bindings: Mapping[ox.Variable, ox.NamedNode | ox.Literal]) -> tuple[tuple[str, str, str], ...]:
+    """Bound parameters as :attr:`Job.substitutions`: ``(variable, "iri" | "literal", value)``, by variable."""
+    return tuple(
+        (var.value, "iri" if isinstance(term, ox.NamedNode) else "literal", term.value)
+        for var, term in sorted(bindings.items(), key=lambda item: item[0].value)
+    )
+
+
 @dataclass(frozen=True)
 class Job:
     """One query to run, with its dataset and the format to answer in (SPARQL 1.1 Protocol §2.1)."""
@@ -78,16 +86,12 @@ class Job:
         max_bytes: int = DEFAULT_MAX_BYTES,
     ) -> Job:
         """A named query with its parameters bound as prepared-query substitutions (SEP-0007)."""
-        substitutions = tuple(
-            (var.value, "iri" if isinstance(term, ox.NamedNode) else "literal", term.value)
-            for var, term in sorted(bindings.items(), key=lambda item: item[0].value)
-        )
         return cls(
             query=query,
             base_iri=None,
             formats=formats,
             max_rows=max_rows,
-            substitutions=substitutions,
+            substitutions=substitutions_of(bindings),
             max_bytes=max_bytes,
         )
 
